@@ -1,0 +1,60 @@
+// The sequential-specification protocol every model implements (Porcupine's Model, Knossos's step).
+// A model is data plus pure functions: it must never look at the clock, do I/O, or mutate a state it was given.
+
+import type { History, Op } from "../histories/op.js";
+
+/**
+ * One operation as the search sees it: an invocation paired with its completion.
+ * `fail` ops never reach a model (they certainly did not happen and are dropped, as in Knossos).
+ */
+export interface Operation {
+  /** Index of the invoke op in the original history. */
+  id: number;
+  process: number;
+  f: string;
+  key?: string;
+  /** The invocation's value (the input). */
+  input: unknown;
+  /** The completion's value (the output); undefined for `info` ops. */
+  output: unknown;
+  /** true for `info` (indeterminate): may take effect any time after invokeTime, or never. */
+  indeterminate: boolean;
+  /** Runner clock, ns. */
+  invokeTime: number;
+  /** Runner clock, ns; Infinity for indeterminate ops. */
+  completeTime: number;
+}
+
+/**
+ * A sequential specification. `step` returns the next state, or undefined when the operation
+ * is illegal in `state`. Operations are offered to `step` in a candidate linearization order.
+ */
+export interface Model<S = unknown> {
+  readonly name: string;
+  init(): S;
+  step(state: S, op: Operation): S | undefined;
+  /** A string that is equal for equal states (used by the memo cache). */
+  key(state: S): string;
+  /** Split a history into independent sub-histories (P-compositionality); absent: one partition. */
+  partition?(history: History): Map<string, History>;
+  /** Drop or rewrite ops before checking (e.g. a read that timed out says nothing). */
+  prepare?(op: Operation): Operation | undefined;
+  describeOperation?(op: Operation): string;
+  describeState?(state: S): string;
+}
+
+/** Group ops by their `key` (ops without a key go to ""). Nemesis ops are dropped. */
+export function partitionByKey(history: History): Map<string, History> {
+  const out = new Map<string, Op[]>();
+  for (const op of history) {
+    if (op.process === "nemesis") continue;
+    const k = op.key ?? "";
+    let list = out.get(k);
+    if (!list) {
+      list = [];
+      out.set(k, list);
+    }
+    list.push(op);
+  }
+  return out;
+}

@@ -1,0 +1,17 @@
+// Build step: compile the AssemblyScript search core (checker/wasm/assembly) to dist/checker/wasm/*.wasm.
+// The .wasm is a build product: it must never be committed.
+import { existsSync, mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const entry = `${root}checker/wasm/assembly/index.ts`;
+if (!existsSync(entry)) {
+  console.log("build:wasm: no AssemblyScript sources yet");
+  process.exit(0);
+}
+mkdirSync(`${root}dist/checker/wasm`, { recursive: true });
+const asc = `${root}node_modules/assemblyscript/bin/asc.js`;
+const args = [asc, entry, "--outFile", `${root}dist/checker/wasm/search.wasm`, "--optimizeLevel", "3", "--shrinkLevel", "0", "--runtime", "incremental", "--exportRuntime", "--noAssert"];
+const r = spawnSync(process.execPath, args, { stdio: "inherit" });
+process.exit(r.status ?? 1);
