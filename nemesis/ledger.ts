@@ -3,12 +3,22 @@
 // It only records; undoing entries is nemesis/cleanup.ts's job. It must never lose a line: each write is
 // appended and fsynced before the caller goes on to create the resource.
 
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /** What a run can leave behind, in a form that is enough to remove it. */
 export type LedgerResource =
-  | { kind: "process"; pid: number; name: string; startTicks?: number }
+  /** A spawned program. Recorded with pid 0 before spawning, then amended with its pid and start time;
+   * `tag` is also put in its environment (LOCKSMITH_TAG) so cleanup can find it even without the pid. */
+  | { kind: "process"; pid: number; name: string; startTicks?: number; tag?: string }
   | { kind: "paused"; pid: number; startTicks?: number }
   | { kind: "netns"; name: string }
   | { kind: "bridge"; name: string }
@@ -20,7 +30,8 @@ export type LedgerResource =
 
 interface LedgerLine {
   seq: number;
-  op: "create" | "remove" | "open" | "close";
+  /** "update" (added later, additive) replaces the resource of the "create" named by `of`. */
+  op: "create" | "remove" | "open" | "close" | "update";
   resource?: LedgerResource;
   /** For "remove": the seq of the "create" it undoes. */
   of?: number;
@@ -32,7 +43,9 @@ interface LedgerLine {
 /** Default folder of ledgers: $LOCKSMITH_STATE_DIR or /tmp/locksmith-state (root) / ~/.locksmith. */
 export function defaultStateDir(): string {
   if (process.env.LOCKSMITH_STATE_DIR) return process.env.LOCKSMITH_STATE_DIR;
-  return process.getuid?.() === 0 ? "/var/tmp/locksmith-state" : join(process.env.HOME ?? "/tmp", ".locksmith");
+  return process.getuid?.() === 0
+    ? "/var/tmp/locksmith-state"
+    : join(process.env.HOME ?? "/tmp", ".locksmith");
 }
 
 export class Ledger {
@@ -58,6 +71,13 @@ export class Ledger {
     return seq;
   }
 
+  /** Replace what is known about a live resource (e.g. a process's pid, learnt right after spawning). */
+  amend(handle: number, resource: LedgerResource): void {
+    if (!this.live.has(handle)) return;
+    this.live.set(handle, resource);
+    this.write({ seq: this.seq++, op: "update", of: handle, resource, at: new Date().toISOString() });
+  }
+
   /** Record that a resource is gone (call after removing it, or after learning it never came to be). */
   removed(handle: number): void {
     if (!this.live.has(handle)) return;
@@ -76,14 +96,30 @@ export class Ledger {
   }
 
   private write(line: LedgerLine): void {
-    const fd = openSync(this.path, "a");
-    try {
-      appendFileSync(fd, `${JSON.stringify(line)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    appendLine(this.path, line);
   }
+}
+
+function appendLine(path: string, line: LedgerLine): void {
+  const fd = openSync(path, "a");
+  try {
+    appendFileSync(fd, `${JSON.stringify(line)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** For cleanup of another run's ledger: record that one of its resources is gone. */
+export function markRemovedInFile(ledger: OrphanLedger, handle: number): void {
+  appendLine(ledger.path, { seq: ++ledger.lastSeq, op: "remove", of: handle, at: new Date().toISOString() });
+  ledger.outstanding = ledger.outstanding.filter((o) => o.handle !== handle);
+}
+
+/** For cleanup of another run's ledger: mark it finished. */
+export function markClosedInFile(ledger: OrphanLedger): void {
+  appendLine(ledger.path, { seq: ++ledger.lastSeq, op: "close", at: new Date().toISOString() });
+  ledger.closed = true;
 }
 
 /** A ledger file read back after a crash: its run, the pid that wrote it, and what it left live. */
@@ -93,6 +129,8 @@ export interface OrphanLedger {
   pid: number;
   closed: boolean;
   outstanding: Array<{ handle: number; resource: LedgerResource }>;
+  /** Highest seq in the file (lines appended by cleanup continue from it). */
+  lastSeq: number;
 }
 
 export function readLedgers(stateDir: string = defaultStateDir()): OrphanLedger[] {
@@ -111,6 +149,7 @@ export function readLedger(path: string): OrphanLedger {
   let runId = "";
   let pid = 0;
   let closed = false;
+  let lastSeq = 0;
   for (const text of readFileSync(path, "utf8").split("\n")) {
     if (!text.trim()) continue;
     let line: LedgerLine;
@@ -119,13 +158,16 @@ export function readLedger(path: string): OrphanLedger {
     } catch {
       continue; // a torn last line from a crash: everything before it is intact
     }
+    if (typeof line.seq === "number") lastSeq = Math.max(lastSeq, line.seq);
     if (line.op === "open") {
       runId = line.runId ?? "";
       pid = line.pid ?? 0;
     } else if (line.op === "create" && line.resource) live.set(line.seq, line.resource);
+    else if (line.op === "update" && line.of !== undefined && line.resource && live.has(line.of))
+      live.set(line.of, line.resource);
     else if (line.op === "remove" && line.of !== undefined) live.delete(line.of);
     else if (line.op === "close") closed = true;
   }
   const outstanding = [...live.entries()].reverse().map(([handle, resource]) => ({ handle, resource }));
-  return { path, runId, pid, closed, outstanding };
+  return { path, runId, pid, closed, outstanding, lastSeq };
 }

@@ -1,0 +1,248 @@
+// A real etcd 3.4 cluster for a run (DESIGN.md section 6): N members (3 by default), each on its own host,
+// with its own data dir and log file, non-default ports, listening only on its host's address, tuned for fast
+// failover (--pre-vote, heartbeat 100 ms / election 500 ms) and for speed (--unsafe-no-fsync). It waits for
+// health with a deadline, finds the leader, and lets the nemesis stop, kill and restart single members on
+// the same data dir. It must never listen on an address the run did not create (0.0.0.0), never use etcd's
+// default ports, and never leave a member running after `stop()`.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Host, HostNetwork } from "../../nemesis/hosts.js";
+import type { Ledger } from "../../nemesis/ledger.js";
+import { type ExitInfo, type HostProcess, spawnOnHost, waitUntil } from "../../nemesis/processes.js";
+
+/** Ports used in namespace mode (each host has its own address). etcd's defaults are 2379/2380. */
+export const ETCD_CLIENT_PORT = 23_479;
+export const ETCD_PEER_PORT = 23_480;
+
+export interface EtcdClusterOptions {
+  network: HostNetwork;
+  ledger: Ledger;
+  /** The etcd binary (from backends/install.ts). */
+  etcdPath: string;
+  /** Folder for the members' data dirs and logs (inside the run's temp dir). */
+  dir: string;
+  /** Number of members (default 3). */
+  members?: number;
+  /** Hosts to use, one per member (default: new hosts "etcd1".."etcdN"). */
+  hosts?: Host[];
+  /** Health deadline for start and restart (default 15 s). */
+  healthTimeoutMs?: number;
+  /** Extra environment for the servers (e.g. LD_PRELOAD for the clock shim). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** One etcd member: its host, pid, ports, files, and the lifecycle the nemesis acts on. */
+export class EtcdMember {
+  private proc: HostProcess | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly host: Host,
+    readonly clientPort: number,
+    readonly peerPort: number,
+    readonly dataDir: string,
+    readonly logFile: string,
+    private readonly cluster: { initialCluster: string; token: string; opts: EtcdClusterOptions },
+  ) {}
+
+  get address(): string {
+    return this.host.address;
+  }
+  /** The client endpoint as "address:port". */
+  get endpoint(): string {
+    return `${this.host.address}:${this.clientPort}`;
+  }
+  get clientUrl(): string {
+    return `http://${this.endpoint}`;
+  }
+  get peerUrl(): string {
+    return `http://${this.host.address}:${this.peerPort}`;
+  }
+  get port(): number {
+    return this.clientPort;
+  }
+  /** The pid of the running process, or undefined when it is not running. */
+  get pid(): number | undefined {
+    return this.proc?.running ? this.proc.pid : undefined;
+  }
+  get running(): boolean {
+    return this.proc?.running ?? false;
+  }
+  get process(): HostProcess | undefined {
+    return this.proc;
+  }
+
+  /** Start the member (on its existing data dir if there is one). Does not wait for health. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { opts, initialCluster, token } = this.cluster;
+    const args = [
+      opts.etcdPath,
+      "--name",
+      this.name,
+      "--data-dir",
+      this.dataDir,
+      "--listen-client-urls",
+      this.clientUrl,
+      "--advertise-client-urls",
+      this.clientUrl,
+      "--listen-peer-urls",
+      this.peerUrl,
+      "--initial-advertise-peer-urls",
+      this.peerUrl,
+      "--initial-cluster",
+      initialCluster,
+      "--initial-cluster-token",
+      token,
+      "--initial-cluster-state",
+      "new",
+      "--heartbeat-interval",
+      "100",
+      "--election-timeout",
+      "500",
+      "--pre-vote",
+      "--unsafe-no-fsync",
+      "--logger",
+      "zap",
+      "--log-outputs",
+      "stderr",
+    ];
+    this.proc = await spawnOnHost(this.host, args, {
+      ledger: opts.ledger,
+      name: this.name,
+      logFile: this.logFile,
+      env: opts.env,
+    });
+  }
+
+  /** SIGKILL the member and wait for it to exit (its data dir stays for a restart). */
+  async kill(): Promise<ExitInfo | undefined> {
+    return this.proc?.kill();
+  }
+
+  /** SIGTERM (SIGKILL after a grace period) and wait for it to exit. */
+  async stop(graceMs = 5_000): Promise<ExitInfo | undefined> {
+    return this.proc?.stop(graceMs);
+  }
+
+  /** Stop it if it runs, start it again on the same data dir, and wait until it reports healthy. */
+  async restart(opts: { healthTimeoutMs?: number } = {}): Promise<void> {
+    if (this.running) await this.stop();
+    await this.start();
+    await waitUntil(
+      () => memberHealthy(this),
+      opts.healthTimeoutMs ?? this.cluster.opts.healthTimeoutMs ?? 15_000,
+      `${this.name} healthy`,
+    );
+  }
+
+  /** Send a signal to the member's pid (SIGSTOP/SIGCONT for pauses); false when it is not running. */
+  signal(sig: NodeJS.Signals): boolean {
+    return this.proc?.signal(sig) ?? false;
+  }
+}
+
+export class EtcdCluster {
+  constructor(readonly members: EtcdMember[]) {}
+
+  /** Client endpoints as "address:port", one per member. */
+  get endpoints(): string[] {
+    return this.members.map((m) => m.endpoint);
+  }
+
+  /** The member that currently leads, by asking each running member; undefined when none answers. */
+  async leader(timeoutMs = 2_000): Promise<EtcdMember | undefined> {
+    const statuses = await Promise.all(
+      this.members.map((m) => memberStatus(m, timeoutMs).catch(() => undefined)),
+    );
+    for (const s of statuses) {
+      if (!s || s.leader === "0") continue;
+      const idx = statuses.findIndex((t) => t?.memberId === s.leader);
+      if (idx >= 0) return this.members[idx];
+    }
+    return undefined;
+  }
+
+  /** Wait until every running member reports healthy (a leader exists and it is in the cluster). */
+  async waitHealthy(timeoutMs = 15_000): Promise<void> {
+    await waitUntil(
+      async () => {
+        const oks = await Promise.all(this.members.filter((m) => m.running).map((m) => memberHealthy(m)));
+        return oks.length > 0 && oks.every(Boolean);
+      },
+      timeoutMs,
+      "etcd cluster healthy",
+    );
+  }
+
+  /** Stop every member (SIGTERM, then SIGKILL after the grace period). */
+  async stop(graceMs = 5_000): Promise<void> {
+    await Promise.all(this.members.map((m) => m.stop(graceMs)));
+  }
+}
+
+/** Start a cluster and wait until it is healthy (or throw after the deadline, with the members stopped). */
+export async function startEtcdCluster(opts: EtcdClusterOptions): Promise<EtcdCluster> {
+  const count = opts.members ?? 3;
+  const hosts = opts.hosts ?? [];
+  for (let i = hosts.length; i < count; i++) hosts.push(await opts.network.addHost(`etcd${i + 1}`));
+  const plan: Array<{ name: string; host: Host; clientPort: number; peerPort: number }> = [];
+  for (let i = 0; i < count; i++) {
+    const host = hosts[i];
+    const clientPort = await opts.network.allocatePort(host, ETCD_CLIENT_PORT);
+    const peerPort = await opts.network.allocatePort(host, ETCD_PEER_PORT);
+    plan.push({ name: `etcd${i + 1}`, host, clientPort, peerPort });
+  }
+  const initialCluster = plan.map((p) => `${p.name}=http://${p.host.address}:${p.peerPort}`).join(",");
+  const token = `locksmith-${opts.network.runId}`;
+  mkdirSync(opts.dir, { recursive: true });
+  const members = plan.map(
+    (p) =>
+      new EtcdMember(
+        p.name,
+        p.host,
+        p.clientPort,
+        p.peerPort,
+        join(opts.dir, `${p.name}.data`),
+        join(opts.dir, `${p.name}.log`),
+        { initialCluster, token, opts },
+      ),
+  );
+  const cluster = new EtcdCluster(members);
+  try {
+    for (const m of members) await m.start();
+    await cluster.waitHealthy(opts.healthTimeoutMs ?? 15_000);
+  } catch (err) {
+    await cluster.stop(1_000);
+    throw err;
+  }
+  return cluster;
+}
+
+/** GET /health on one member: true when it answers {"health":"true"}. */
+export async function memberHealthy(m: EtcdMember, timeoutMs = 1_000): Promise<boolean> {
+  if (!m.running) return false;
+  try {
+    const res = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await res.json()) as { health?: string };
+    return body.health === "true";
+  } catch {
+    return false;
+  }
+}
+
+/** POST /v3/maintenance/status through etcd's JSON gateway: this member's id and the leader it sees. */
+export async function memberStatus(
+  m: EtcdMember,
+  timeoutMs = 1_000,
+): Promise<{ memberId: string; leader: string }> {
+  const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, {
+    method: "POST",
+    body: "{}",
+    headers: { "content-type": "application/json" },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+  return { memberId: String(body.header?.member_id ?? ""), leader: String(body.leader ?? "0") };
+}
