@@ -23,6 +23,11 @@ export interface Operation {
   invokeTime: number;
   /** Runner clock, ns; Infinity for indeterminate ops. */
   completeTime: number;
+  /**
+   * Index of the completion op in the original history (absent for ops left open). Orders a return
+   * against a call with the same time the way the history recorded them.
+   */
+  completeId?: number;
 }
 
 /**

@@ -1,0 +1,237 @@
+// The plain-TypeScript search engine (DESIGN.md section 3): Wing & Gong's just-in-time linearization as
+// refined by Lowe, with the (linearized set, state) memo of Horn & Kroening and Porcupine. It runs any
+// Model, in resumable slices. It must never print, look at the clock, or import a backend or the nemesis.
+//
+// The calls and returns form a doubly linked list (typed arrays; node 0 is the head). Trying an op lifts
+// its call and return out of the list; backtracking unlifts them. A configuration is the set of
+// linearized ops (a bitset with an incremental 64-bit Zobrist hash) plus the model state (interned to an
+// integer id by its key); one already in the memo is not explored again. Indeterminate ops have their
+// return at the very end, so they never force a backtrack, and when only they remain the history is
+// linearizable. A step (one op tried) costs O(1) plus the model's step and key.
+
+import type { Model, Operation } from "../models/model.js";
+import type { Engine, PartitionSearch, SearchLimits, SearchStatus } from "./engine.js";
+import { MemoTable } from "./memo-table.js";
+import { realTimeEvents } from "./operations.js";
+import { blockingOperation, LongestPrefixes } from "./prefixes.js";
+
+const END = -1;
+
+class TsSearch implements PartitionSearch {
+  status: SearchStatus = "running";
+  steps = 0;
+
+  private readonly ops: readonly Operation[];
+  private readonly model: Model<unknown>;
+  private readonly maxCacheEntries: number;
+  private readonly events: Int32Array;
+  // The linked list. Node k >= 1 is events[k-1]; nodeOp: the operation position; isCall; match: call -> return.
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private readonly nodeOp: Int32Array;
+  private readonly isCall: Uint8Array;
+  private readonly match: Int32Array;
+  private readonly indeterminate: Uint8Array;
+  // The configuration.
+  private state: unknown;
+  private readonly bits: Uint32Array;
+  private hashLo = 0;
+  private hashHi = 0;
+  private readonly zobristLo: Int32Array;
+  private readonly zobristHi: Int32Array;
+  private remainingDeterminate = 0;
+  // The backtracking stack: the call node lifted, and the state before it.
+  private readonly stackNode: Int32Array;
+  private readonly stackOp: Int32Array;
+  private readonly stackState: unknown[];
+  private depth = 0;
+  private entry: number;
+  private memo: MemoTable | undefined = new MemoTable();
+  private stateIds: Map<string, number> | undefined = new Map();
+  private readonly prefixes = new LongestPrefixes();
+  private disposed = false;
+
+  constructor(model: Model<unknown>, operations: Operation[], limits: SearchLimits) {
+    this.model = model;
+    this.ops = operations;
+    this.maxCacheEntries = limits.maxCacheEntries;
+    const n = operations.length;
+    this.events = realTimeEvents(operations);
+    this.prev = new Int32Array(2 * n + 1);
+    this.next = new Int32Array(2 * n + 1);
+    this.nodeOp = new Int32Array(2 * n + 1);
+    this.isCall = new Uint8Array(2 * n + 1);
+    this.match = new Int32Array(2 * n + 1);
+    this.indeterminate = new Uint8Array(n);
+    const callNode = new Int32Array(n);
+    for (let k = 0; k < 2 * n; k++) {
+      const node = k + 1;
+      const e = this.events[k];
+      const i = e >> 1;
+      this.nodeOp[node] = i;
+      this.prev[node] = node - 1;
+      this.next[node - 1] = node;
+      if ((e & 1) === 0) {
+        this.isCall[node] = 1;
+        callNode[i] = node;
+      } else {
+        this.match[callNode[i]] = node;
+      }
+    }
+    this.next[2 * n] = END;
+    this.prev[0] = END;
+    for (let i = 0; i < n; i++) {
+      if (operations[i].indeterminate) this.indeterminate[i] = 1;
+      else this.remainingDeterminate++;
+    }
+    this.bits = new Uint32Array((n + 31) >>> 5);
+    this.zobristLo = new Int32Array(n);
+    this.zobristHi = new Int32Array(n);
+    let seed = 0x2545f491;
+    const random = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed | 0;
+    };
+    for (let i = 0; i < n; i++) {
+      this.zobristLo[i] = random();
+      this.zobristHi[i] = random();
+    }
+    this.stackNode = new Int32Array(n);
+    this.stackOp = new Int32Array(n);
+    this.stackState = new Array(n);
+    this.state = model.init();
+    this.entry = this.next[0];
+  }
+
+  run(maxSteps: number): SearchStatus {
+    if (this.status !== "running") return this.status;
+    if (this.disposed) throw new Error("run() on a disposed search");
+    const { model, ops, prev, next, nodeOp, isCall, match, indeterminate, bits, zobristLo, zobristHi } = this;
+    const memo = this.memo!;
+    const stateIds = this.stateIds!;
+    const stackNode = this.stackNode;
+    const stackOp = this.stackOp;
+    const stackState = this.stackState;
+    let { state, entry, depth, hashLo, hashHi, remainingDeterminate } = this;
+    let budget = maxSteps;
+    let status: SearchStatus = "running";
+    for (;;) {
+      if (remainingDeterminate === 0) {
+        status = "linearizable";
+        break;
+      }
+      const node = entry;
+      if (isCall[node] === 1) {
+        if (budget <= 0) break;
+        budget--;
+        const i = nodeOp[node];
+        const after = model.step(state, ops[i]);
+        if (after !== undefined) {
+          const key = model.key(after);
+          let sid = stateIds.get(key);
+          if (sid === undefined) {
+            sid = stateIds.size;
+            stateIds.set(key, sid);
+          }
+          const lo = hashLo ^ zobristLo[i];
+          const hi = hashHi ^ zobristHi[i];
+          bits[i >>> 5] ^= 1 << (i & 31);
+          if (memo.insertIfAbsent(lo, hi, sid, bits)) {
+            stackNode[depth] = node;
+            stackOp[depth] = i;
+            stackState[depth] = state;
+            depth++;
+            state = after;
+            hashLo = lo;
+            hashHi = hi;
+            if (indeterminate[i] === 0) remainingDeterminate--;
+            // lift the call and its return out of the list
+            const ret = match[node];
+            next[prev[node]] = next[node];
+            prev[next[node]] = prev[node];
+            next[prev[ret]] = next[ret];
+            if (next[ret] !== END) prev[next[ret]] = prev[ret];
+            if (depth >= this.prefixes.length) this.prefixes.offer(stackOp, depth, ops);
+            entry = next[0];
+            if (memo.size > this.maxCacheEntries) {
+              status = "memory-limit";
+              break;
+            }
+            continue;
+          }
+          bits[i >>> 5] ^= 1 << (i & 31);
+        }
+        entry = next[node];
+      } else {
+        // A return whose op is not linearized yet: this path is dead, undo the last op.
+        if (depth === 0) {
+          status = "illegal";
+          break;
+        }
+        depth--;
+        const top = stackNode[depth];
+        const i = stackOp[depth];
+        state = stackState[depth];
+        stackState[depth] = undefined;
+        hashLo ^= zobristLo[i];
+        hashHi ^= zobristHi[i];
+        bits[i >>> 5] ^= 1 << (i & 31);
+        if (indeterminate[i] === 0) remainingDeterminate++;
+        // unlift: the return first, then the call
+        const ret = match[top];
+        next[prev[ret]] = ret;
+        if (next[ret] !== END) prev[next[ret]] = ret;
+        next[prev[top]] = top;
+        prev[next[top]] = top;
+        entry = next[top];
+      }
+    }
+    this.steps += maxSteps - budget;
+    this.state = state;
+    this.entry = entry;
+    this.depth = depth;
+    this.hashLo = hashLo;
+    this.hashHi = hashHi;
+    this.remainingDeterminate = remainingDeterminate;
+    if (status !== "running") {
+      this.status = status;
+      this.releaseMemo();
+    }
+    return this.status;
+  }
+
+  longestPrefixes(limit: number): number[][] {
+    return this.prefixes.take(limit);
+  }
+
+  failingOperation(): number {
+    const longest = this.prefixes.found[0] ?? [];
+    return blockingOperation(longest, this.ops, this.events);
+  }
+
+  /** Entries in the memo cache (0 once the search is over). */
+  get cacheEntries(): number {
+    return this.memo?.size ?? 0;
+  }
+
+  private releaseMemo(): void {
+    this.memo = undefined;
+    this.stateIds = undefined;
+    this.stackState.fill(undefined);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.releaseMemo();
+  }
+}
+
+export const tsEngine: Engine = {
+  name: "ts",
+  supports: () => true,
+  start(model, operations, limits) {
+    return new TsSearch(model as Model<unknown>, operations, limits);
+  },
+};
