@@ -58,18 +58,25 @@ export class LiveFixture {
   }
 }
 
-/** The leader each running member reports, by member name ("" when it reports none or does not answer). */
+const knownIds = new Map<string, string>(); // etcd member id -> member name (learnt while they answer)
+
+/**
+ * The leader each running member reports, by member name ("" when it reports none or does not answer).
+ * Ids are remembered across calls, so a leader that has stopped answering is still named.
+ */
 export async function leaderViews(cluster: EtcdCluster): Promise<Map<string, string>> {
   const statuses = await Promise.all(
     cluster.members.map((m) => (m.running ? memberStatus(m, 500).catch(() => undefined) : undefined)),
   );
-  const byId = new Map<string, string>();
   statuses.forEach((s, i) => {
-    if (s) byId.set(s.memberId, cluster.members[i].name);
+    if (s) knownIds.set(s.memberId, cluster.members[i].name);
   });
   const views = new Map<string, string>();
   statuses.forEach((s, i) => {
-    views.set(cluster.members[i].name, s && s.leader !== "0" ? (byId.get(s.leader) ?? `?${s.leader}`) : "");
+    views.set(
+      cluster.members[i].name,
+      s && s.leader !== "0" ? (knownIds.get(s.leader) ?? `?${s.leader}`) : "",
+    );
   });
   return views;
 }
