@@ -59,7 +59,7 @@ export function checkLeaseUsage(history: History, options: EffectCheckOptions = 
   for (const { key, tenures: list, orphans } of byKey.values()) {
     for (const t of list) {
       tenures++;
-      const ttl = ttlOf(t.acquire, options.ttlMs);
+      const ttl = ttlOf(t.acquire, options.defaultTtlMs);
       if (ttl === undefined) {
         uncheckable++;
         continue;
@@ -79,7 +79,7 @@ export function checkLeaseUsage(history: History, options: EffectCheckOptions = 
       }
       for (const a of t.accesses) {
         accessesChecked++;
-        const end = leaseEndAt(t, a.invokeTime, epsilon, options.ttlMs) as number;
+        const end = leaseEndAt(t, a.invokeTime, epsilon, options.defaultTtlMs) as number;
         if (a.invokeTime <= end) continue;
         const late = a.invokeTime - end;
         const lastRenew = [...t.renews].reverse().find((r) => r.completeTime <= a.invokeTime);
@@ -129,6 +129,7 @@ export function checkLeaseUsage(history: History, options: EffectCheckOptions = 
     },
     violations: hasData ? violations : [],
   };
-  if (!hasData) result.reason = tenures === 0 ? "no ok acquires" : "no TTL on the acquires (pass ttlMs)";
+  if (!hasData)
+    result.reason = tenures === 0 ? "no ok acquires" : "no TTL on the acquires (pass defaultTtlMs / --ttl)";
   return result;
 }

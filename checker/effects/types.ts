@@ -32,7 +32,7 @@ export interface EffectCheckOptions {
   /** Clock-rate error bound ε for lease ends: ttl·(1−ε). Default 0.01. */
   epsilon?: number;
   /** TTL (ms) for acquires and renews whose ops carry no `ttlMs` (e.g. Knossos histories). */
-  ttlMs?: number;
+  defaultTtlMs?: number;
 }
 
 export const DEFAULT_EPSILON = 0.01;
