@@ -3,7 +3,9 @@
  *
  * It offsets clock_gettime(CLOCK_REALTIME*), gettimeofday() and time() (and, when
  * LOCKSMITH_CLOCK_MONOTONIC=1, the monotonic clocks too) by a number of nanoseconds read from the
- * file named by LOCKSMITH_CLOCK_FILE. The file is re-read at most once per millisecond of real
+ * file named by LOCKSMITH_CLOCK_FILE, or else, when LOCKSMITH_CLOCK_DIR is set, by the file
+ * "<dir>/net-<inode>.offset" where <inode> is that of the process's network namespace (so one
+ * environment serves every host of a run: each namespace has its own clock). The file is re-read at most once per millisecond of real
  * monotonic time. File format (ASCII, whitespace separated):
  *     <offset_ns> [<strobe_delta_ns> <strobe_period_ns>]
  * With a strobe, the offset alternates between offset_ns and offset_ns + strobe_delta_ns every
@@ -147,10 +149,31 @@ static int is_shifted(clockid_t clk) {
   }
 }
 
+/* "<dir>/net-<inode>.offset" for this process's network namespace; 0 when it cannot be named. */
+static int namespace_file(const char *dir, char *out, size_t size) {
+  char link[64];
+  ssize_t n = readlink("/proc/self/ns/net", link, sizeof link - 1);
+  if (n <= 0) return 0;
+  link[n] = 0; /* "net:[4026531840]" */
+  const char *open_br = strchr(link, '[');
+  const char *close_br = strchr(link, ']');
+  if (!open_br || !close_br || close_br <= open_br + 1) return 0;
+  size_t dlen = strlen(dir), ilen = (size_t)(close_br - open_br - 1);
+  if (dlen + ilen + 16 > size) return 0;
+  memcpy(out, dir, dlen);
+  memcpy(out + dlen, "/net-", 5);
+  memcpy(out + dlen + 5, open_br + 1, ilen);
+  memcpy(out + dlen + 5 + ilen, ".offset", 8);
+  return 1;
+}
+
 __attribute__((constructor)) static void shim_init(void) {
   const char *path = getenv("LOCKSMITH_CLOCK_FILE");
+  const char *dir = getenv("LOCKSMITH_CLOCK_DIR");
   if (path && *path && strlen(path) < sizeof offset_path) {
     memcpy(offset_path, path, strlen(path) + 1);
+    shim_enabled = 1;
+  } else if (dir && *dir && namespace_file(dir, offset_path, sizeof offset_path)) {
     shim_enabled = 1;
   }
   const char *mono = getenv("LOCKSMITH_CLOCK_MONOTONIC");

@@ -57,7 +57,7 @@ describe("clock shim on a Node process", () => {
 
   function start(host: string, mono = false): Probe {
     const child = spawn(process.execPath, ["-e", PROBE], {
-      env: { ...process.env, ...clock.envFor(host, mono) },
+      env: { ...process.env, ...clock.envFor({ name: host }, mono) },
       stdio: ["pipe", "pipe", "inherit"],
     });
     children.push(child);
@@ -68,22 +68,22 @@ describe("clock shim on a Node process", () => {
     const p = start("c1");
     const before = await p.read();
     expect(Math.abs(before.wall - before.real)).toBeLessThan(500);
-    clock.jump("c1", 10_000);
+    clock.jump({ name: "c1" }, 10_000);
     const after = await p.until((s) => s.wall - s.real > 9_000);
     expect(after.wall - after.real).toBeGreaterThan(9_500);
     expect(after.wall - after.real).toBeLessThan(10_500);
     expect(Math.abs(after.mono - before.mono)).toBeLessThan(5_000); // monotonic untouched by default
-    clock.jump("c1", -15_000); // now 5 s behind
+    clock.jump({ name: "c1" }, -15_000); // now 5 s behind
     const back = await p.until((s) => s.wall - s.real < -4_000);
     expect(back.wall - back.real).toBeGreaterThan(-5_500);
-    clock.reset("c1");
+    clock.reset({ name: "c1" });
     const healed = await p.until((s) => Math.abs(s.wall - s.real) < 500);
     expect(Math.abs(healed.wall - healed.real)).toBeLessThan(500);
   });
 
   it("a strobe alternates the clock between two offsets", async () => {
     const p = start("c2");
-    clock.strobe("c2", 60_000, 20);
+    clock.strobe({ name: "c2" }, 60_000, 20);
     const seen = new Set<number>();
     const deadline = Date.now() + 2000;
     while (seen.size < 2 && Date.now() < deadline) {
@@ -92,7 +92,7 @@ describe("clock shim on a Node process", () => {
       await new Promise((r) => setTimeout(r, 7));
     }
     expect([...seen].sort()).toEqual([0, 1]);
-    clock.reset("c2");
+    clock.reset({ name: "c2" });
     const healed = await p.until((s) => Math.abs(s.wall - s.real) < 500);
     expect(Math.abs(healed.wall - healed.real)).toBeLessThan(500);
   });
@@ -100,9 +100,9 @@ describe("clock shim on a Node process", () => {
   it("with the monotonic flag, process.hrtime moves too", async () => {
     const p = start("c3", true);
     const before = await p.read();
-    clock.jump("c3", 30_000);
+    clock.jump({ name: "c3" }, 30_000);
     const after = await p.until((s) => s.wall - s.real > 29_000);
     expect(after.mono - before.mono).toBeGreaterThan(29_000);
-    clock.reset("c3");
+    clock.reset({ name: "c3" });
   });
 });

@@ -12,6 +12,7 @@ import {
   startEtcdCluster,
 } from "../../backends/etcd/server.js";
 import { findBinary } from "../../backends/install.js";
+import { type RedisDeployment, type RedisTopology, startRedis } from "../../backends/redis/server.js";
 import { HostNetwork, namespacesPossible } from "../../nemesis/hosts.js";
 import { Ledger } from "../../nemesis/ledger.js";
 
@@ -48,6 +49,20 @@ export class LiveFixture {
     });
     this.onClose(() => cluster.stop(1_000));
     return cluster;
+  }
+
+  async redis(topology: RedisTopology, env?: NodeJS.ProcessEnv, count?: number): Promise<RedisDeployment> {
+    const deployment = await startRedis({
+      network: this.network,
+      ledger: this.ledger,
+      redisPath: findBinary("redis-server")!,
+      dir: join(this.dir, `redis-${topology}`),
+      topology,
+      count,
+      env,
+    });
+    this.onClose(() => deployment.stop(1_000));
+    return deployment;
   }
 
   async close(): Promise<void> {
