@@ -1,0 +1,94 @@
+// Codec for `lease-lock` (models/lease-lock.ts): owners become ints (0 = nobody), fencing tokens their
+// rank among the partition's tokens, and each op's lease end is computed by the model's own `step` on a
+// probe state, so the floating-point arithmetic is the model's, bit for bit. The rules themselves are
+// restated in assembly/models.ts (stepLeaseLock); property tests hold the two together.
+// It must never change what the model means.
+
+import { ownerReadResult } from "../../../models/lock-ops.js";
+import type { Model, Operation } from "../../../models/model.js";
+import { ownerOf } from "../../../models/values.js";
+import { type EncodedPartition, emptyEncoding, Interner, MODEL_CODE, type ModelCodec } from "./codec.js";
+
+export const LEASE_KIND = { never: 0, acquire: 1, renew: 2, release: 3, owner: 4 } as const;
+
+interface LeaseState {
+  holder: string | null;
+  expLo: number;
+  lastToken: bigint | null;
+  now: number;
+}
+
+export const leaseLockCodec: ModelCodec = {
+  matches: (model) => model.name === "lease-lock",
+  encode(model: Model, ops: readonly Operation[]): EncodedPartition {
+    const m = model as Model<LeaseState>;
+    const free = m.init();
+    const owners = new Interner(1);
+    const enc = emptyEncoding(MODEL_CODE.leaseLock, ops.length);
+    const tokens: bigint[] = [];
+    const tokenOf = new Array<bigint | null>(ops.length).fill(null);
+    ops.forEach((op, i) => {
+      switch (op.f) {
+        case "acquire": {
+          enc.kind[i] = LEASE_KIND.acquire;
+          const owner = ownerOf(op);
+          enc.a[i] = owners.id(owner);
+          enc.b[i] = -1;
+          const after = m.step(free, op);
+          if (after === undefined) {
+            enc.kind[i] = LEASE_KIND.never;
+            return;
+          }
+          enc.x[i] = after.expLo;
+          const token = after.lastToken;
+          // Fencing is on exactly when the model refuses this token after itself.
+          if (token !== null && m.step({ ...free, lastToken: token }, op) === undefined) {
+            tokenOf[i] = token;
+            tokens.push(token);
+          }
+          return;
+        }
+        case "renew": {
+          enc.kind[i] = LEASE_KIND.renew;
+          const owner = ownerOf(op);
+          enc.a[i] = owners.id(owner);
+          const after = m.step(
+            {
+              holder: owner,
+              expLo: Number.NEGATIVE_INFINITY,
+              lastToken: null,
+              now: Number.NEGATIVE_INFINITY,
+            },
+            op,
+          );
+          if (after === undefined) enc.kind[i] = LEASE_KIND.never;
+          else enc.x[i] = after.expLo;
+          return;
+        }
+        case "release":
+          enc.kind[i] = LEASE_KIND.release;
+          enc.a[i] = owners.id(ownerOf(op));
+          return;
+        case "owner": {
+          const read = ownerReadResult(op);
+          enc.kind[i] = LEASE_KIND.owner;
+          enc.a[i] = read === null ? 0 : owners.id(read);
+          return;
+        }
+        default:
+          enc.kind[i] = LEASE_KIND.never;
+      }
+    });
+    if (tokens.length > 0) {
+      const sorted = [...new Set(tokens)].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+      const rank = new Map(sorted.map((t, r) => [t, r]));
+      tokenOf.forEach((t, i) => {
+        if (t !== null) enc.b[i] = rank.get(t) as number;
+      });
+    }
+    const lastToken = free.lastToken;
+    if (lastToken !== null) throw new Error("lease-lock codec: an initial fencing token is not supported");
+    enc.init = [free.holder === null ? 0 : owners.id(free.holder), -1, free.expLo, free.now];
+    return enc;
+  },
+};

@@ -1,0 +1,151 @@
+// The wasm engine: runs one partition's search inside the compiled search core (assembly/), with the
+// built-in model's step in wasm on integer states (codecs/ encode the ops), so no JS<->wasm call happens
+// per step. Many partitions' searches may be alive at once; each owns one wasm context until dispose().
+// It must never import a backend, the nemesis or the runner, and never print.
+
+import type { Model, Operation } from "../../models/model.js";
+import type { Engine, PartitionSearch, SearchLimits, SearchStatus } from "../engine.js";
+import { realTimeEvents } from "../operations.js";
+import type { EncodedPartition } from "./codecs/codec.js";
+import { codecFor } from "./codecs/index.js";
+import { loadSearchCore, OP_RECORD_BYTES, type SearchCore } from "./loader.js";
+
+const STATUS: readonly SearchStatus[] = ["running", "linearizable", "illegal", "memory-limit"];
+const ZOBRIST_SEED = 0x5eed;
+/** The wasm context's entry limit is an i32. */
+const MAX_ENTRIES_CAP = 0x7fff_ffff;
+
+class WasmPartitionSearch implements PartitionSearch {
+  private ctx: number;
+  private finished: SearchStatus = "running";
+  private finalSteps = 0;
+  private prefixes: number[][] = [];
+  private failing = -1;
+
+  constructor(
+    private readonly core: SearchCore,
+    private readonly operations: readonly Operation[],
+    enc: EncodedPartition,
+    limits: SearchLimits,
+  ) {
+    const n = operations.length;
+    const maxEntries = Math.max(1, Math.min(MAX_ENTRIES_CAP, Math.floor(limits.maxCacheEntries)));
+    this.ctx = core.create(enc.model, n, enc.aux.length, enc.keys, maxEntries);
+    const ctx = this.ctx;
+    // Views are made after create(): a memory.grow detaches earlier ones.
+    const buffer = core.memory.buffer;
+    const i32 = new Int32Array(buffer);
+    const f64 = new Float64Array(buffer);
+    const opsBase = core.opsPointer(ctx);
+    for (let i = 0; i < n; i++) {
+      const op = operations[i];
+      const p = opsBase + i * OP_RECORD_BYTES;
+      const w = p >> 2;
+      i32[w] = enc.kind[i];
+      i32[w + 1] = enc.a[i];
+      i32[w + 2] = enc.b[i];
+      i32[w + 3] = enc.c[i];
+      i32[w + 4] = op.indeterminate ? 0 : 1;
+      const d = p >> 3;
+      f64[d + 4] = op.invokeTime;
+      f64[d + 5] = op.indeterminate ? Number.POSITIVE_INFINITY : op.completeTime;
+      f64[d + 6] = enc.x[i];
+    }
+    i32.set(enc.aux, core.auxPointer(ctx) >> 2);
+    const events = realTimeEvents(operations);
+    const orderBase = core.orderPointer(ctx) >> 2;
+    for (let k = 0; k < events.length; k++) i32[orderBase + k] = events[k] + 1;
+    core.start(ctx, enc.init[0], enc.init[1], enc.init[2], enc.init[3], ZOBRIST_SEED);
+    if (n === 0) this.run(1);
+  }
+
+  get status(): SearchStatus {
+    return this.finished;
+  }
+
+  get steps(): number {
+    return this.ctx !== 0 ? this.core.steps(this.ctx) : this.finalSteps;
+  }
+
+  run(maxSteps: number): SearchStatus {
+    if (this.finished !== "running" || this.ctx === 0) return this.finished;
+    const status = STATUS[this.core.run(this.ctx, Math.max(0, maxSteps))];
+    this.finished = status;
+    if (status === "illegal") this.collectCounterexample();
+    if (status !== "running") {
+      this.finalSteps = this.core.steps(this.ctx);
+      this.releaseContext();
+    }
+    return status;
+  }
+
+  private collectCounterexample(): void {
+    const core = this.core;
+    const ctx = this.ctx;
+    const ops = this.operations;
+    const i32 = new Int32Array(core.memory.buffer);
+    const count = core.prefixCount(ctx);
+    for (let k = 0; k < count; k++) {
+      const len = core.prefixLength(ctx, k);
+      const base = core.prefixPointer(ctx, k) >> 2;
+      const ids: number[] = [];
+      for (let j = 0; j < len; j++) ids.push(ops[i32[base + j]].id);
+      this.prefixes.push(ids);
+    }
+    if (this.prefixes.length === 0) this.prefixes.push([]);
+    const failing = core.failingOp(ctx);
+    if (failing >= 0) this.failing = ops[failing].id;
+    else {
+      const placed = new Set(this.prefixes[0]);
+      this.failing = ops.find((op) => !placed.has(op.id))?.id ?? -1;
+    }
+  }
+
+  longestPrefixes(limit: number): number[][] {
+    return this.prefixes.slice(0, Math.max(0, limit)).map((p) => [...p]);
+  }
+
+  failingOperation(): number {
+    return this.failing;
+  }
+
+  private releaseContext(): void {
+    if (this.ctx !== 0) {
+      this.core.release(this.ctx);
+      this.ctx = 0;
+    }
+  }
+
+  dispose(): void {
+    if (this.ctx !== 0) this.finalSteps = this.core.steps(this.ctx);
+    this.releaseContext();
+  }
+}
+
+export interface WasmEngineOptions {
+  /** Runs a partition whose encoding is over the codec's limits (e.g. a register with too many values). */
+  fallback?: Engine;
+}
+
+export function createWasmEngine(options: WasmEngineOptions = {}): Engine {
+  return {
+    name: "wasm",
+    supports: (model: Model) => codecFor(model) !== undefined,
+    start(model: Model, operations: Operation[], limits: SearchLimits): PartitionSearch {
+      const codec = codecFor(model);
+      if (!codec) throw new Error(`the wasm engine does not run model ${model.name}`);
+      let enc: EncodedPartition;
+      try {
+        enc = codec.encode(model, operations);
+      } catch (e) {
+        if (options.fallback && e instanceof Error && e.name === "CodecLimitError") {
+          return options.fallback.start(model, operations, limits);
+        }
+        throw e;
+      }
+      return new WasmPartitionSearch(loadSearchCore(), operations, enc, limits);
+    },
+  };
+}
+
+export const wasmEngine: Engine = createWasmEngine();
