@@ -37,6 +37,8 @@ interface LedgerLine {
   of?: number;
   runId?: string;
   pid?: number;
+  /** "open" lines: the writer's start time (/proc/<pid>/stat field 22), so a reused pid is not taken as alive. */
+  pidStartTicks?: number;
   at: string;
 }
 
@@ -60,7 +62,14 @@ export class Ledger {
     const dir = join(stateDir, "ledgers");
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, `${runId}.jsonl`);
-    this.write({ seq: this.seq++, op: "open", runId, pid: process.pid, at: new Date().toISOString() });
+    this.write({
+      seq: this.seq++,
+      op: "open",
+      runId,
+      pid: process.pid,
+      pidStartTicks: ownStartTicks(),
+      at: new Date().toISOString(),
+    });
   }
 
   /** Record a resource before creating it; returns the handle to pass to `removed`. */
@@ -100,6 +109,17 @@ export class Ledger {
   }
 }
 
+/** This process's start time in clock ticks since boot (Linux), or undefined elsewhere. */
+function ownStartTicks(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${process.pid}/stat`, "utf8");
+    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function appendLine(path: string, line: LedgerLine): void {
   const fd = openSync(path, "a");
   try {
@@ -127,6 +147,8 @@ export interface OrphanLedger {
   path: string;
   runId: string;
   pid: number;
+  /** The writer's start ticks when recorded (absent in older ledgers). */
+  pidStartTicks?: number;
   closed: boolean;
   outstanding: Array<{ handle: number; resource: LedgerResource }>;
   /** Highest seq in the file (lines appended by cleanup continue from it). */
@@ -148,6 +170,7 @@ export function readLedger(path: string): OrphanLedger {
   const live = new Map<number, LedgerResource>();
   let runId = "";
   let pid = 0;
+  let pidStartTicks: number | undefined;
   let closed = false;
   let lastSeq = 0;
   for (const text of readFileSync(path, "utf8").split("\n")) {
@@ -162,6 +185,7 @@ export function readLedger(path: string): OrphanLedger {
     if (line.op === "open") {
       runId = line.runId ?? "";
       pid = line.pid ?? 0;
+      pidStartTicks = line.pidStartTicks;
     } else if (line.op === "create" && line.resource) live.set(line.seq, line.resource);
     else if (line.op === "update" && line.of !== undefined && line.resource && live.has(line.of))
       live.set(line.of, line.resource);
@@ -169,5 +193,5 @@ export function readLedger(path: string): OrphanLedger {
     else if (line.op === "close") closed = true;
   }
   const outstanding = [...live.entries()].reverse().map(([handle, resource]) => ({ handle, resource }));
-  return { path, runId, pid, closed, outstanding, lastSeq };
+  return { path, runId, pid, pidStartTicks, closed, outstanding, lastSeq };
 }
