@@ -5,7 +5,7 @@
 import type { History } from "../histories/op.js";
 import { getModel } from "../models/index.js";
 import type { Model } from "../models/model.js";
-import { check } from "./check.js";
+import { type CheckOptions, check } from "./check.js";
 import { checkExclusion } from "./effects/exclusion.js";
 import { checkFencing } from "./effects/fencing.js";
 import { checkLeaseUsage } from "./effects/lease-usage.js";
@@ -40,17 +40,14 @@ export interface LockChecksResult {
   checks: Record<LockCheckName, LockCheckEntry>;
 }
 
-export interface LockChecksOptions {
+/** The search options of checker/check.ts, plus the lease parameters the model and lease-usage share. */
+export interface LockChecksOptions extends CheckOptions {
   /** Clock drift bound ε for the model and lease-usage (default 0.01). */
   epsilon?: number;
   /** TTL (ms) for acquires and renews that carry no ttlMs (Knossos histories have none). */
   defaultTtlMs?: number;
   /** Whether the lease-lock model requires increasing fencing tokens on acquires. */
   fencing?: boolean;
-  /** Options passed to the linearizability search. */
-  engine?: "wasm" | "ts";
-  partition?: boolean;
-  timeLimitMs?: number;
   /** A ready lease-lock model; default getModel("lease-lock", {epsilon, fencing, defaultTtlMs}). */
   model?: Model<unknown>;
 }
@@ -103,11 +100,11 @@ function fromLinearizability(r: CheckResult): LockCheckEntry {
  * Run the lock checks on a history. Called as runLockChecks(history, options) or, with a model already built
  * (as `locksmith check` does), runLockChecks(history, model, options).
  */
-export async function runLockChecks(
+export function runLockChecks(
   history: History,
   modelOrOptions: Model<unknown> | LockChecksOptions = {},
   more: LockChecksOptions = {},
-): Promise<LockChecksResult> {
+): LockChecksResult {
   const options: LockChecksOptions = isModel(modelOrOptions)
     ? { ...more, model: modelOrOptions }
     : { ...modelOrOptions, ...more };
@@ -123,11 +120,8 @@ export async function runLockChecks(
         fencing: options.fencing,
         defaultTtlMs: options.defaultTtlMs,
       });
-    const searchOptions: { engine?: "wasm" | "ts"; partition?: boolean; timeLimitMs?: number } = {};
-    if (options.engine !== undefined) searchOptions.engine = options.engine;
-    if (options.partition !== undefined) searchOptions.partition = options.partition;
-    if (options.timeLimitMs !== undefined) searchOptions.timeLimitMs = options.timeLimitMs;
-    linearizable = fromLinearizability(await check(history, model, searchOptions));
+    const { epsilon: _e, defaultTtlMs: _t, fencing: _f, model: _m, ...searchOptions } = options;
+    linearizable = fromLinearizability(check(history, model, searchOptions));
   } else {
     linearizable = { valid: "skipped", reason: "no lock ops", counts: {}, violations: [] };
   }
