@@ -130,14 +130,22 @@ function appendLine(path: string, line: LedgerLine): void {
   }
 }
 
+/** A crash can leave a torn last line: end it, so the next line appended is read on its own. */
+function endTornLine(path: string): void {
+  const text = readFileSync(path, "utf8");
+  if (text.length > 0 && !text.endsWith("\n")) appendFileSync(path, "\n");
+}
+
 /** For cleanup of another run's ledger: record that one of its resources is gone. */
 export function markRemovedInFile(ledger: OrphanLedger, handle: number): void {
+  endTornLine(ledger.path);
   appendLine(ledger.path, { seq: ++ledger.lastSeq, op: "remove", of: handle, at: new Date().toISOString() });
   ledger.outstanding = ledger.outstanding.filter((o) => o.handle !== handle);
 }
 
 /** For cleanup of another run's ledger: mark it finished. */
 export function markClosedInFile(ledger: OrphanLedger): void {
+  endTornLine(ledger.path);
   appendLine(ledger.path, { seq: ++ledger.lastSeq, op: "close", at: new Date().toISOString() });
   ledger.closed = true;
 }
