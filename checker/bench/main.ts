@@ -1,0 +1,208 @@
+// `npm run bench:checker`: measures the checker on every published history in ../shared/data and on the
+// synthetic lease-lock histories, one child process per case and engine (a clean peak memory each), then
+// prints the table and the targets and writes bench-results/checker.json. It runs the children one at a
+// time (the machine is shared) and must never leave a child behind: each is killed, by its PID, on timeout.
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BenchCase, publishedCases, syntheticCases } from "./cases.js";
+import { RESULT_PREFIX, type WorkerRequest, type WorkerResult } from "./measure.js";
+import { type CaseResult, computeTotals, renderTable, renderTotals } from "./report.js";
+
+interface BenchOptions {
+  runs: number;
+  engines: ("wasm" | "ts")[];
+  only?: RegExp;
+  quick: boolean;
+  skipMillion: boolean;
+  timeLimitMs: number;
+  out: string;
+}
+
+const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs N] [--engines wasm,ts]
+                                  [--skip-million] [--time-limit SECONDS] [--out FILE]
+  --quick         only the cases with a target (etcd_002/040/080, kv c10, hopeless+illegal, 10k synthetic), 3 runs
+  --only REGEX    only the cases whose name matches REGEX
+  --runs N        checks per case and engine (median reported; default 5)
+  --engines LIST  wasm, ts or both (default wasm,ts)
+  --skip-million  leave out the 1,000,000-op history
+  --time-limit S  time limit of each check (default 120)
+  --out FILE      where to write the JSON (default bench-results/checker.json)`;
+
+/** The project root: the nearest folder above this file with a package.json. */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("bench: cannot find the project root (no package.json above)");
+    dir = up;
+  }
+  return dir;
+}
+
+function parseArgs(argv: string[], root: string): BenchOptions {
+  const options: BenchOptions = {
+    runs: 5,
+    engines: ["wasm", "ts"],
+    quick: false,
+    skipMillion: false,
+    timeLimitMs: 120_000,
+    out: join(root, "bench-results", "checker.json"),
+  };
+  let runsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--skip-million") options.skipMillion = true;
+    else if (arg === "--only") options.only = new RegExp(value());
+    else if (arg === "--runs") {
+      options.runs = Number(value());
+      runsGiven = true;
+      if (!Number.isInteger(options.runs) || options.runs < 1)
+        throw new Error(`--runs must be a positive integer\n${USAGE}`);
+    } else if (arg === "--engines") {
+      const list = value().split(",");
+      if (list.some((e) => e !== "wasm" && e !== "ts"))
+        throw new Error(`--engines takes wasm and/or ts\n${USAGE}`);
+      options.engines = list as ("wasm" | "ts")[];
+    } else if (arg === "--time-limit") options.timeLimitMs = Number(value()) * 1000;
+    else if (arg === "--out") options.out = resolve(value());
+    else if (arg === "--help" || arg === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  if (options.quick && !runsGiven) options.runs = 3;
+  return options;
+}
+
+const QUICK = [
+  /etcd_(002|040|080)\.log$/,
+  /kv\/c10-(ok|bad)\.txt/,
+  /hopeless\+illegal/,
+  /synthetic\/lease 10k/,
+];
+
+function selectCases(all: BenchCase[], options: BenchOptions): BenchCase[] {
+  return all.filter((c) => {
+    if (options.skipMillion && c.group === "million") return false;
+    if (options.quick && !QUICK.some((re) => re.test(c.id))) return false;
+    if (options.only && !options.only.test(c.id)) return false;
+    return true;
+  });
+}
+
+/** Run one measurement in a child process; a child that outlives its budget is killed by its PID. */
+function runWorker(request: WorkerRequest, budgetMs: number): Promise<WorkerResult> {
+  const workerPath = fileURLToPath(new URL("./worker.js", import.meta.url));
+  const args = ["--expose-gc", "--max-old-space-size=4096", workerPath, JSON.stringify(request)];
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+    }, budgetMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
+      if (line) {
+        resolvePromise(JSON.parse(line.slice(RESULT_PREFIX.length)) as WorkerResult);
+        return;
+      }
+      const why = timedOut ? `killed after ${budgetMs} ms` : `exited with ${code ?? signal}`;
+      resolvePromise({
+        id: request.benchCase.id,
+        engine: request.engine,
+        error: `${why}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      } as WorkerResult);
+    });
+  });
+}
+
+function brief(r: WorkerResult): string {
+  if (r.error) return `ERROR ${r.error.split("\n")[0]}`;
+  const v = r.verdicts[0];
+  const ms = r.medianMs < 10 ? r.medianMs.toFixed(2) : r.medianMs.toFixed(1);
+  return `${v === true ? "true" : v === false ? "false" : `unknown(${r.causes[0]})`} ${ms} ms, RSS ${Math.round(r.peakRssMb)} MB`;
+}
+
+async function benchMain(): Promise<void> {
+  const root = projectRoot();
+  const options = parseArgs(process.argv.slice(2), root);
+  const dataDir = resolve(root, "..", "shared", "data");
+  if (!existsSync(join(dataDir, "porcupine", "expected.tsv"))) {
+    throw new Error(`bench: the published histories are not at ${dataDir}`);
+  }
+  const workerPath = fileURLToPath(new URL("./worker.js", import.meta.url));
+  if (!existsSync(workerPath)) throw new Error(`bench: ${workerPath} is missing; run npm run build first`);
+  const cases = selectCases([...publishedCases(dataDir), ...syntheticCases()], options);
+  console.log(
+    `checker benchmark: ${cases.length} cases x ${options.engines.join("+")}, median of ${options.runs} checks each`,
+  );
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}`,
+  );
+  const results: CaseResult[] = [];
+  const started = Date.now();
+  for (const [i, benchCase] of cases.entries()) {
+    const entry: CaseResult = { benchCase };
+    for (const engine of options.engines) {
+      const request: WorkerRequest = {
+        benchCase,
+        engine,
+        runs: options.runs,
+        timeLimitMs: options.timeLimitMs,
+      };
+      const budget = options.runs * options.timeLimitMs + 120_000;
+      const r = await runWorker(request, budget);
+      entry[engine] = r;
+      process.stderr.write(`[${i + 1}/${cases.length}] ${benchCase.id} ${engine}: ${brief(r)}\n`);
+    }
+    results.push(entry);
+  }
+  const totals = computeTotals(results);
+  console.log("");
+  console.log(renderTable(results));
+  console.log("");
+  console.log(renderTotals(totals));
+  mkdirSync(dirname(options.out), { recursive: true });
+  const json = {
+    date: new Date().toISOString(),
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: totalmem() / 2 ** 30,
+      node: process.version,
+    },
+    runs: options.runs,
+    timeLimitMs: options.timeLimitMs,
+    note: "times: median wall time of check() alone (parsing/generation excluded), ms; memory: peak RSS of the child process",
+    cases: results.map((c) => ({ ...c.benchCase, wasm: c.wasm, ts: c.ts })),
+    totals,
+  };
+  writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`\nwrote ${options.out} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  if (totals.errors.length > 0 || totals.wrongVerdicts.length > 0) process.exitCode = 1;
+}
+
+benchMain().catch((err) => {
+  process.stderr.write(`bench:checker: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});

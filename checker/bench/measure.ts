@@ -1,0 +1,132 @@
+// One benchmark measurement: load or generate one history and check it N times with one engine, timing
+// the check itself. It must never time the parsing or the generation, and never print.
+
+import { performance } from "node:perf_hooks";
+import { loadHistory, parseValue } from "../../histories/load.js";
+import type { History } from "../../histories/op.js";
+import { getModel, type ModelOptions } from "../../models/index.js";
+import { check } from "../check.js";
+import type { Verdict } from "../result.js";
+import type { BenchCase } from "./cases.js";
+import { generateHopelessAndIllegal, generateLockHistory } from "./synthetic.js";
+
+export const RESULT_PREFIX = "BENCH-RESULT ";
+
+export interface WorkerRequest {
+  benchCase: BenchCase;
+  engine: "wasm" | "ts";
+  runs: number;
+  timeLimitMs: number;
+}
+
+export interface WorkerResult {
+  id: string;
+  engine: "wasm" | "ts";
+  /** Wall time of each check() call, ms (parsing and generation excluded). */
+  timesMs: number[];
+  medianMs: number;
+  /** The checker's own elapsedMs of each run. */
+  reportedMs: number[];
+  verdicts: Verdict[];
+  causes: (string | undefined)[];
+  /** The key of the failing partition, when false. */
+  failingKey?: string;
+  historyEntries: number;
+  operations: number;
+  partitions: number;
+  /** Time to read or generate the history, ms (not part of the figures above). */
+  loadMs: number;
+  /** Peak resident set size of this process over its whole life (loading included), MB. */
+  peakRssMb: number;
+  /** RSS after loading, before the first check, MB. */
+  rssBeforeCheckMb: number;
+  /** V8 heap in use after the last check (before collection), MB. */
+  heapAfterCheckMb: number;
+  error?: string;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const MB = 1024 * 1024;
+
+async function obtainHistory(c: BenchCase): Promise<History> {
+  if (c.file) return (await loadHistory(c.file)).history;
+  const spec = c.synthetic!;
+  if (spec.kind === "hopeless-illegal") {
+    return generateHopelessAndIllegal({
+      indeterminate: spec.indeterminate ?? 64,
+      hopelessFirst: spec.hopelessFirst ?? true,
+    }).history;
+  }
+  return generateLockHistory({
+    seed: spec.seed ?? 1,
+    operations: spec.operations ?? 1000,
+    keys: spec.keys ?? 1,
+    clients: spec.clients ?? 5,
+    infoShare: spec.infoShare ?? 0,
+    violations: spec.violations ?? 0,
+  }).history;
+}
+
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+}
+
+export async function measure(request: WorkerRequest): Promise<WorkerResult> {
+  const c = request.benchCase;
+  const loadStart = performance.now();
+  const history = await obtainHistory(c);
+  const loadMs = performance.now() - loadStart;
+  const options: ModelOptions = {};
+  if (c.init !== undefined) options.initial = parseValue(c.init);
+  const model = getModel(c.model, options);
+  collectGarbage();
+  const rssBeforeCheckMb = process.memoryUsage().rss / MB;
+  const timesMs: number[] = [];
+  const reportedMs: number[] = [];
+  const verdicts: Verdict[] = [];
+  const causes: (string | undefined)[] = [];
+  let failingKey: string | undefined;
+  let operations = 0;
+  let partitions = 0;
+  let heapAfterCheckMb = 0;
+  for (let run = 0; run < request.runs; run++) {
+    const t0 = performance.now();
+    const result = await check(history, model, {
+      engine: request.engine,
+      partition: c.partition,
+      timeLimitMs: request.timeLimitMs,
+    });
+    timesMs.push(performance.now() - t0);
+    heapAfterCheckMb = process.memoryUsage().heapUsed / MB;
+    reportedMs.push(result.elapsedMs);
+    verdicts.push(result.valid);
+    causes.push(result.cause);
+    failingKey = result.counterexample?.key;
+    operations = result.partitions.reduce((s, p) => s + p.operations, 0);
+    partitions = result.partitions.length;
+    collectGarbage();
+  }
+  return {
+    id: c.id,
+    engine: request.engine,
+    timesMs,
+    medianMs: median(timesMs),
+    reportedMs,
+    verdicts,
+    causes,
+    failingKey,
+    historyEntries: history.length,
+    operations,
+    partitions,
+    loadMs,
+    peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
+    rssBeforeCheckMb,
+    heapAfterCheckMb,
+  };
+}
