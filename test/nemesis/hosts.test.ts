@@ -62,7 +62,7 @@ describe("loopback hosts", () => {
 });
 
 /** A TCP echo server on `host` (node -e), answering on its address. */
-async function echoServer(net: HostNetwork, ledger: Ledger, host: Host, port: number) {
+async function echoServer(ledger: Ledger, host: Host, port: number) {
   const code = `require('net').createServer((s) => s.pipe(s)).listen(${port}, '${host.address}', () => process.send('up'))`;
   const proc = await spawnOnHost(host, [process.execPath, "-e", code], {
     ledger,
@@ -125,7 +125,7 @@ describe.skipIf(!namespacesPossible())("namespace hosts", () => {
   });
 
   it("the runner reaches a host, hosts reach each other, and a host reaches the runner", async () => {
-    const server = await echoServer(net, ledger, a, 7000);
+    const server = await echoServer(ledger, a, 7000);
     try {
       expect(await echoFromRoot(a.address, 7000)).toBe("ping");
       expect(await echoFromHost(ledger, b, a.address, 7000)).toBe(0);
