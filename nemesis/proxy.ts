@@ -39,7 +39,7 @@ export class DelayProxy {
     private readonly server: Server,
     readonly address: string,
     readonly port: number,
-    readonly target: { address: string; port: number },
+    private targetNow: { address: string; port: number },
     random: () => number,
   ) {
     this.random = random;
@@ -65,6 +65,20 @@ export class DelayProxy {
         resolve(proxy);
       });
     });
+  }
+
+  /** Where new connections go now. */
+  get target(): { address: string; port: number } {
+    return { ...this.targetNow };
+  }
+
+  /**
+   * Sends new connections to another server and resets the open ones (a virtual address moving to a
+   * promoted replica). Returns how many connections were reset.
+   */
+  retarget(target: { address: string; port: number }): number {
+    this.targetNow = { ...target };
+    return this.resetAll();
   }
 
   get endpoint(): string {
@@ -116,7 +130,7 @@ export class DelayProxy {
   private accept(client: Socket): void {
     this.connectionsSeen++;
     client.setNoDelay(true);
-    const upstream = createConnection({ host: this.target.address, port: this.target.port });
+    const upstream = createConnection({ host: this.targetNow.address, port: this.targetNow.port });
     upstream.setNoDelay(true);
     const pair = { client, upstream };
     this.pairs.add(pair);
