@@ -46,7 +46,7 @@ class TsSearch implements PartitionSearch {
   private readonly stackState: unknown[];
   private depth = 0;
   private entry: number;
-  private memo: MemoTable | undefined = new MemoTable();
+  private memo: MemoTable | undefined;
   private stateIds: Map<string, number> | undefined = new Map();
   private readonly prefixes = new LongestPrefixes();
   private disposed = false;
@@ -85,6 +85,7 @@ class TsSearch implements PartitionSearch {
       else this.remainingDeterminate++;
     }
     this.bits = new Uint32Array((n + 31) >>> 5);
+    this.memo = new MemoTable(this.bits.length);
     this.zobristLo = new Int32Array(n);
     this.zobristHi = new Int32Array(n);
     let seed = 0x2545f491;
