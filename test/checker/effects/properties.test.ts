@@ -102,7 +102,8 @@ describe("planted faults are found with their proof", () => {
       fc.property(planAndSection, ([p, at]) => {
         const plan: Plan = { ...p, fenced: false };
         const key = plan.sections[at].key;
-        const previous = plan.sections.slice(0, at).findLastIndex((s) => s.key === key);
+        let previous = -1;
+        for (let i = 0; i < at; i++) if (plan.sections[i].key === key) previous = i;
         fc.pre(previous >= 0);
         const { history, sections } = render(plan, { kind: "stale-token", at });
         const fe = checkFencing(history);
