@@ -5,11 +5,12 @@ import type { Model } from "../models/model.js";
 import type { Engine } from "./engine.js";
 import { oracleEngine } from "./oracle.js";
 import { tsEngine } from "./ts-engine.js";
+import { createWasmEngine } from "./wasm/engine.js";
 
 export type EngineChoice = "auto" | "wasm" | "ts" | "oracle";
 
-/** Every engine available. The wasm engine adds itself here when it is built. */
-export const ENGINES: Engine[] = [tsEngine, oracleEngine];
+/** Every engine available. The wasm engine falls back to ts for a partition its codec cannot encode. */
+export const ENGINES: Engine[] = [createWasmEngine({ fallback: tsEngine }), tsEngine, oracleEngine];
 
 export function findEngine(name: Engine["name"]): Engine | undefined {
   return ENGINES.find((e) => e.name === name);

@@ -8,7 +8,7 @@ import type { Engine, PartitionSearch, SearchLimits, SearchStatus } from "../eng
 import { realTimeEvents } from "../operations.js";
 import type { EncodedPartition } from "./codecs/codec.js";
 import { codecFor } from "./codecs/index.js";
-import { loadSearchCore, OP_RECORD_BYTES, type SearchCore } from "./loader.js";
+import { loadSearchCore, OP_RECORD_BYTES, type SearchCore, wasmAvailable } from "./loader.js";
 
 const STATUS: readonly SearchStatus[] = ["running", "linearizable", "illegal", "memory-limit"];
 const ZOBRIST_SEED = 0x5eed;
@@ -130,7 +130,8 @@ export interface WasmEngineOptions {
 export function createWasmEngine(options: WasmEngineOptions = {}): Engine {
   return {
     name: "wasm",
-    supports: (model: Model) => codecFor(model) !== undefined,
+    /** The built-in models, when the search core has been built (npm run build:wasm). */
+    supports: (model: Model) => codecFor(model) !== undefined && wasmAvailable(),
     start(model: Model, operations: Operation[], limits: SearchLimits): PartitionSearch {
       const codec = codecFor(model);
       if (!codec) throw new Error(`the wasm engine does not run model ${model.name}`);
