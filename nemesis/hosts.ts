@@ -43,6 +43,25 @@ export function run(file: string, args: string[], timeoutMs = 10_000): Promise<s
   });
 }
 
+/** Run `ip [prefix] -batch -` with `lines` on stdin (no shell; every word is ours, derived from the run). */
+export function runBatch(ip: string, prefix: string[], lines: string[], timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      ip,
+      [...prefix, "-batch", "-"],
+      { timeout: timeoutMs, encoding: "utf8" },
+      (err, _o, stderr) => {
+        if (err)
+          reject(
+            new Error(`ip ${prefix.join(" ")} -batch: ${stderr.trim() || err.message}\n${lines.join("\n")}`),
+          );
+        else resolve();
+      },
+    );
+    child.stdin?.end(`${lines.join("\n")}\n`);
+  });
+}
+
 /** Where `ip` lives, if anywhere. */
 export function findIp(): string | undefined {
   for (const p of ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]) if (existsSync(p)) return p;
@@ -114,9 +133,15 @@ export class HostNetwork {
     const prefix = await pickSubnet(opts.runId, ip);
     const handle = opts.ledger.willCreate({ kind: "bridge", name: names.bridge });
     try {
-      await run(ip, ["link", "add", names.bridge, "type", "bridge"]);
-      await run(ip, ["addr", "add", `${prefix}.1/24`, "dev", names.bridge]);
-      await run(ip, ["link", "set", names.bridge, "up"]);
+      await runBatch(
+        ip,
+        [],
+        [
+          `link add ${names.bridge} type bridge`,
+          `addr add ${prefix}.1/24 dev ${names.bridge}`,
+          `link set ${names.bridge} up`,
+        ],
+      );
     } catch (err) {
       await run(ip, ["link", "del", names.bridge]).catch(() => {});
       opts.ledger.removed(handle);
@@ -150,23 +175,30 @@ export class HostNetwork {
     const names = runNames(this.runId);
     const netns = names.netns(index);
     const vethRoot = names.vethRoot(index);
-    const vethPeer = names.vethPeer(index);
     const address = `${this.subnetPrefix}.${index + 2}`;
     const nsHandle = this.ledger.willCreate({ kind: "netns", name: netns });
-    await run(ip, ["netns", "add", netns]).catch((err) => {
-      this.ledger.removed(nsHandle);
-      throw err;
-    });
     const vethHandle = this.ledger.willCreate({ kind: "veth", name: vethRoot });
     this.hostHandles.push({ netns: nsHandle, veth: vethHandle, vethName: vethRoot, netnsName: netns });
-    await run(ip, ["link", "add", vethRoot, "type", "veth", "peer", "name", vethPeer]);
-    await run(ip, ["link", "set", vethPeer, "netns", netns]);
-    await run(ip, ["link", "set", vethRoot, "master", this.bridge as string, "up"]);
-    await run(ip, ["-n", netns, "link", "set", "lo", "up"]);
-    await run(ip, ["-n", netns, "link", "set", vethPeer, "name", "eth0"]);
-    await run(ip, ["-n", netns, "addr", "add", `${address}/24`, "dev", "eth0"]);
-    await run(ip, ["-n", netns, "link", "set", "eth0", "up"]);
-    await run(ip, ["-n", netns, "route", "add", "default", "via", this.runnerAddress]);
+    // Two `ip -batch` calls instead of nine processes: the veth's peer is born inside the namespace as eth0.
+    await runBatch(
+      ip,
+      [],
+      [
+        `netns add ${netns}`,
+        `link add ${vethRoot} type veth peer name eth0 netns ${netns}`,
+        `link set ${vethRoot} master ${this.bridge} up`,
+      ],
+    );
+    await runBatch(
+      ip,
+      ["-n", netns],
+      [
+        "link set lo up",
+        `addr add ${address}/24 dev eth0`,
+        "link set eth0 up",
+        `route add default via ${this.runnerAddress}`,
+      ],
+    );
     const host: Host = { name, address, netns, iface: "eth0" };
     this.hostList.push(host);
     return host;
@@ -201,14 +233,20 @@ export class HostNetwork {
     this.destroyed = true;
     if (this.mode === "loopback") return;
     const ip = findIp() as string;
-    for (const h of [...this.hostHandles].reverse()) {
-      await run(ip, ["link", "del", h.vethName]).catch(() => {}); // gone already when its namespace went
-      this.ledger.removed(h.veth);
-      await run(ip, ["netns", "del", h.netnsName]).catch(() => {});
-      this.ledger.removed(h.netns);
+    const hosts = [...this.hostHandles].reverse();
+    const lines = hosts.flatMap((h) => [`link del ${h.vethName}`, `netns del ${h.netnsName}`]);
+    if (this.bridge) lines.push(`link del ${this.bridge}`);
+    // -force: go on past what is already gone; then mark removed only what really is gone
+    await runBatch(ip, ["-force"], lines).catch(() => {});
+    const netnsLeft = await run(ip, ["netns", "list"]).catch(() => "");
+    const linksLeft = await run(ip, ["-o", "link", "show"]).catch(() => "");
+    const present = (list: string, name: string) =>
+      new RegExp(`(^|[\\s:])${name}([\\s:@]|$)`, "m").test(list);
+    for (const h of hosts) {
+      if (!present(linksLeft, h.vethName)) this.ledger.removed(h.veth);
+      if (!present(netnsLeft, h.netnsName)) this.ledger.removed(h.netns);
     }
-    if (this.bridge && this.bridgeHandle !== undefined) {
-      await run(ip, ["link", "del", this.bridge]).catch(() => {});
+    if (this.bridge && this.bridgeHandle !== undefined && !present(linksLeft, this.bridge)) {
       this.ledger.removed(this.bridgeHandle);
     }
   }

@@ -176,9 +176,15 @@ export class EtcdCluster {
     );
   }
 
-  /** Stop every member (SIGTERM, then SIGKILL after the grace period). */
+  /**
+   * Stop every member (SIGTERM, then SIGKILL after the grace period). Followers go first: a leader that is
+   * stopped while followers stop too waits for a leadership transfer to a dying member (~5 s).
+   */
   async stop(graceMs = 5_000): Promise<void> {
-    await Promise.all(this.members.map((m) => m.stop(graceMs)));
+    const running = this.members.filter((m) => m.running);
+    const leader = running.length > 1 ? await this.leader(500).catch(() => undefined) : undefined;
+    await Promise.all(running.filter((m) => m !== leader).map((m) => m.stop(graceMs)));
+    await leader?.stop(graceMs);
   }
 }
 
