@@ -53,23 +53,29 @@ export function median(values: number[]): number {
 
 const MB = 1024 * 1024;
 
-async function obtainHistory(c: BenchCase): Promise<History> {
-  if (c.file) return (await loadHistory(c.file)).history;
+/** The history, and whether it is a Jepsen EDN file (Knossos's rule: a nil read says nothing). */
+async function obtainHistory(c: BenchCase): Promise<{ history: History; jepsenEdn: boolean }> {
+  if (c.file) {
+    const loaded = await loadHistory(c.file);
+    return { history: loaded.history, jepsenEdn: loaded.format === "jepsen-edn" };
+  }
   const spec = c.synthetic!;
   if (spec.kind === "hopeless-illegal") {
-    return generateHopelessAndIllegal({
+    const { history } = generateHopelessAndIllegal({
       indeterminate: spec.indeterminate ?? 64,
       hopelessFirst: spec.hopelessFirst ?? true,
-    }).history;
+    });
+    return { history, jepsenEdn: false };
   }
-  return generateLockHistory({
+  const { history } = generateLockHistory({
     seed: spec.seed ?? 1,
     operations: spec.operations ?? 1000,
     keys: spec.keys ?? 1,
     clients: spec.clients ?? 5,
     infoShare: spec.infoShare ?? 0,
     violations: spec.violations ?? 0,
-  }).history;
+  });
+  return { history, jepsenEdn: false };
 }
 
 function collectGarbage(): void {
@@ -80,10 +86,11 @@ function collectGarbage(): void {
 export async function measure(request: WorkerRequest): Promise<WorkerResult> {
   const c = request.benchCase;
   const loadStart = performance.now();
-  const history = await obtainHistory(c);
+  const { history, jepsenEdn } = await obtainHistory(c);
   const loadMs = performance.now() - loadStart;
   const options: ModelOptions = {};
   if (c.init !== undefined) options.initial = parseValue(c.init);
+  if (jepsenEdn) options.nilReadMatchesAny = true; // as `locksmith check` does for Jepsen EDN files
   const model = getModel(c.model, options);
   collectGarbage();
   const rssBeforeCheckMb = process.memoryUsage().rss / MB;
