@@ -182,12 +182,22 @@ export async function* readJsonlOps(path: string, options: JsonlReadOptions = {}
   let batch: Op[] = [];
   const parser = new JsonlParser(path, options.maxLineLength ?? DEFAULT_MAX_LINE, (op) => batch.push(op));
   for await (const text of decodedChunks(path, options.chunkSize ?? DEFAULT_CHUNK)) {
-    parser.push(text);
+    let failure: unknown;
+    try {
+      parser.push(text);
+    } catch (err) {
+      failure = err;
+    }
     const ready = batch;
     batch = [];
-    yield* ready;
+    yield* ready; // the good ops before a bad line come out first
+    if (failure !== undefined) throw failure;
   }
-  const torn = parser.end();
-  yield* batch;
+  let torn: string | undefined;
+  try {
+    torn = parser.end();
+  } finally {
+    yield* batch;
+  }
   if (torn !== undefined) options.onWarning?.(torn);
 }
