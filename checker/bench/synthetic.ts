@@ -332,6 +332,8 @@ export interface HopelessAndIllegalOptions {
   /** Whether the hopeless key's ops come first in the file and its name sorts first. */
   hopelessFirst: boolean;
   ttlMs?: number;
+  /** Leave out the illegal key (default false): the hopeless key alone, for time-limit tests. */
+  hopelessOnly?: boolean;
 }
 
 export interface HopelessAndIllegal {
@@ -404,7 +406,11 @@ export function generateHopelessAndIllegal(options: HopelessAndIllegalOptions): 
   });
 
   // Key order in the file follows `hopelessFirst`; times stay monotonic by renumbering in file order.
-  const ordered = options.hopelessFirst ? [...hopeless, ...illegal] : [...illegal, ...hopeless];
+  const ordered = options.hopelessOnly
+    ? hopeless
+    : options.hopelessFirst
+      ? [...hopeless, ...illegal]
+      : [...illegal, ...hopeless];
   const history: History = ordered.map((op, index) => ({ ...op, index, time: (index + 1) * 1000 }));
   return { history, hopelessKey, illegalKey };
 }
