@@ -56,6 +56,8 @@ export interface EnsureOptions {
   noInstall?: boolean;
   /** Where progress goes (default: stderr). */
   log?: (line: string) => void;
+  /** How to look a binary up (default: findBinary); tests use it to pretend one is missing. */
+  find?: (name: string) => string | undefined;
 }
 
 export interface InstallReport {
@@ -69,7 +71,8 @@ let installing: Promise<void> | undefined;
 /** Make sure the binaries are present, installing them when allowed and possible; returns their paths. */
 export async function ensureBinaries(names: BinaryName[], opts: EnsureOptions = {}): Promise<InstallReport> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const missing = names.filter((n) => !findBinary(n));
+  const find = opts.find ?? findBinary;
+  const missing = names.filter((n) => !find(n));
   let installMs = 0;
   if (missing.length > 0) {
     if (opts.noInstall)
@@ -94,12 +97,12 @@ export async function ensureBinaries(names: BinaryName[], opts: EnsureOptions = 
     });
     await installing;
     installMs = Date.now() - started;
-    const still = names.filter((n) => !findBinary(n));
+    const still = names.filter((n) => !find(n));
     if (still.length > 0)
       throw new MissingBinariesError(still, INSTALL_COMMAND, "still missing after apt-get install");
   }
   const paths: Record<string, string> = {};
-  for (const n of names) paths[n] = findBinary(n) as string;
+  for (const n of names) paths[n] = find(n) as string;
   return { paths, installMs };
 }
 

@@ -56,28 +56,22 @@ export class PacketFilter {
     const ns = requireNetns(host);
     await this.ensureChain(ns);
     for (const rule of rules) {
-      const args =
-        "from" in rule
-          ? ["-A", this.chain, "-s", `${rule.from}/32`, "-j", "DROP"]
-          : [
-              "-A",
-              this.chain,
-              "!",
-              "-i",
-              "lo",
-              "-m",
-              "statistic",
-              "--mode",
-              "random",
-              "--probability",
-              String(rule.probability),
-              "-j",
-              "DROP",
-            ];
-      await iptablesIn(ns, args);
+      await iptablesIn(ns, ["-A", this.chain, ...ruleArgs(rule)]);
       const list = this.current.get(ns) ?? [];
-      list.push("from" in rule ? `drop from ${rule.from}` : `drop p=${rule.probability}`);
+      list.push(describeRule(rule));
       this.current.set(ns, list);
+    }
+  }
+
+  /** Removes rules added by `add` (one instance each), leaving the chain's other rules in place. */
+  async remove(host: Host, rules: DropRule[]): Promise<void> {
+    const ns = requireNetns(host);
+    if (!this.installed.has(ns)) return;
+    for (const rule of rules) {
+      await iptablesIn(ns, ["-D", this.chain, ...ruleArgs(rule)]).catch(() => {});
+      const list = this.current.get(ns) ?? [];
+      const i = list.indexOf(describeRule(rule));
+      if (i >= 0) list.splice(i, 1);
     }
   }
 
@@ -119,6 +113,16 @@ export class PacketFilter {
     await iptablesIn(ns, ["-I", "INPUT", "1", "-j", this.chain]);
     this.installed.set(ns, { chainHandle, jumpHandle });
   }
+}
+
+function ruleArgs(rule: DropRule): string[] {
+  if ("from" in rule) return ["-s", `${rule.from}/32`, "-j", "DROP"];
+  const p = String(rule.probability);
+  return ["!", "-i", "lo", "-m", "statistic", "--mode", "random", "--probability", p, "-j", "DROP"];
+}
+
+function describeRule(rule: DropRule): string {
+  return "from" in rule ? `drop from ${rule.from}` : `drop p=${rule.probability}`;
 }
 
 function requireNetns(host: Host): string {

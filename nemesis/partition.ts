@@ -28,6 +28,22 @@ export class Partitioner {
     }
   }
 
+  /** Removes exactly the rules of one grudge (other partitions and loss stay). */
+  async unpartition(grudge: Grudge): Promise<void> {
+    for (const [name, from] of grudge) {
+      if (from.size === 0) continue;
+      await this.filter.remove(
+        this.host(name),
+        [...from].map((f) => ({ from: this.host(f).address })),
+      );
+    }
+  }
+
+  /** Removes the loss rules `loss(names, probability)` added. */
+  async unloss(names: readonly string[], probability: number): Promise<void> {
+    for (const n of names) await this.filter.remove(this.host(n), [{ probability }]);
+  }
+
   /** Drops a random share `probability` of the packets each named host receives. */
   async loss(names: readonly string[], probability: number): Promise<void> {
     if (!(probability > 0 && probability <= 1))

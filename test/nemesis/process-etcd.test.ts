@@ -61,7 +61,14 @@ describe.skipIf(!canRunLive)("pause and kill on live etcd", () => {
     expect(victim.running).toBe(false);
     expect(await memberHealthy(victim)).toBe(false);
     const live = cluster.members.filter((m) => m !== victim);
-    await pollFor(async () => (await etcdPut(live[0], "nemesis/kill", "while-down"), true), 5_000, "a write");
+    await pollFor(
+      async () => {
+        await etcdPut(live[0], "nemesis/kill", "while-down");
+        return true;
+      },
+      5_000,
+      "a write",
+    );
     await victim.restart();
     expect(victim.pid).not.toBe(pidBefore);
     const got = await pollFor(
