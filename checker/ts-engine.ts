@@ -85,7 +85,7 @@ class TsSearch implements PartitionSearch {
       else this.remainingDeterminate++;
     }
     this.bits = new Uint32Array((n + 31) >>> 5);
-    this.memo = new MemoTable(this.bits.length);
+    this.memo = new MemoTable(this.bits.length, 64);
     this.zobristLo = new Int32Array(n);
     this.zobristHi = new Int32Array(n);
     let seed = 0x2545f491;
