@@ -1,0 +1,280 @@
+// `locksmith record`, the runner's first form (issue 5): start the lock's topology, start one worker per
+// client on its own host, run the fixed workload for the duration while recording every op, issue the
+// final resource reads, then stop everything and write DIR/history.jsonl and DIR/test.json.
+// Everything it creates goes through the run's ledger (servers, hosts, workers, temp dirs) and is removed
+// at the end, on error, and on Ctrl-C. It must never leave a process, namespace or temp dir behind, and
+// never write a history whose times do not come from the RunClock.
+
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { binaryVersion } from "../backends/install.js";
+import { LocalProvisioner } from "../backends/provisioner.js";
+import { type Endpoints, type LockDefinition, resolveLock } from "../backends/registry.js";
+import { teardownOnSignals, undoLive } from "../nemesis/cleanup.js";
+import type { Host, HostMode } from "../nemesis/hosts.js";
+import { Ledger } from "../nemesis/ledger.js";
+import { RunnerClient } from "./client.js";
+import { RunClock } from "./clock.js";
+import { SeededRandom } from "./random.js";
+import { Recorder } from "./recorder.js";
+import { ProtectedResource, type ResourceKind } from "./resource.js";
+import { formatSummary, quantile, type RunSummary } from "./summary.js";
+import { clientEndpoints, provisionTopology } from "./topology.js";
+import { WorkerProcess } from "./worker-process.js";
+import { ClientLoop, DEFAULT_WORKLOAD, UniqueSource, type WorkloadConfig } from "./workload.js";
+
+export interface RecordOptions {
+  /** A built-in lock name or the path of an adapter module. */
+  lock: string;
+  clients: number;
+  keys: number;
+  ttlMs: number;
+  durationS: number;
+  outDir: string;
+  seed?: number;
+  fenced?: boolean;
+  noInstall?: boolean;
+  resources?: ResourceKind[];
+  hostMode?: "auto" | HostMode;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Install SIGINT/SIGTERM handlers that tear the run down (the CLI does; tests usually do not). */
+  handleSignals?: boolean;
+  /** Where a user's adapter module path is resolved from (default: cwd). */
+  baseDir?: string;
+  /** Overrides of the workload's rates (tests, benchmarks). */
+  workload?: Partial<Omit<WorkloadConfig, "keys" | "ttlMs" | "fenced">>;
+  /** Client-side grace added to every call's timeout before a worker counts as unresponsive. */
+  graceMs?: number;
+}
+
+export interface RecordResult {
+  summary: RunSummary;
+  runId: string;
+  seed: number;
+  interrupted: boolean;
+}
+
+/** Bad options, or a run directory that already holds a history: a message for the user as it is. */
+export class RecordInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RecordInputError";
+  }
+}
+
+export function keyNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `k${i}`);
+}
+
+export async function record(opts: RecordOptions): Promise<RecordResult> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const seed = opts.seed ?? randomBytes(4).readUInt32LE(0);
+  log(`seed ${seed}`);
+  const baseDir = opts.baseDir ?? process.cwd();
+  let def: LockDefinition;
+  try {
+    def = await resolveLock(opts.lock, baseDir);
+  } catch (err) {
+    throw new RecordInputError((err as Error).message);
+  }
+  const outDir = resolve(opts.outDir);
+  const historyPath = join(outDir, "history.jsonl");
+  const testJsonPath = join(outDir, "test.json");
+  if (existsSync(historyPath) && statSync(historyPath).size > 0) {
+    throw new RecordInputError(`${historyPath} already holds a history: choose another --out directory`);
+  }
+  mkdirSync(outDir, { recursive: true });
+
+  const runId = `record-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  const ledger = new Ledger(runId);
+  const startedAt = new Date().toISOString();
+  const workers: WorkerProcess[] = [];
+  const clients: RunnerClient[] = [];
+  let provisioner: LocalProvisioner | undefined;
+  let recorder: Recorder | undefined;
+  let endpoints: Endpoints | undefined;
+  let interrupted = false;
+  let tornDown: Promise<void> | undefined;
+
+  const writeTestJson = async (extra: Record<string, unknown>) => {
+    const versions: Record<string, string | undefined> = {
+      locksmith: await locksmithVersion(),
+      node: process.version,
+    };
+    if (def.topology === "etcd-cluster") versions.etcd = await binaryVersion("etcd");
+    else versions["redis-server"] = await binaryVersion("redis-server");
+    const test = {
+      runId,
+      seed,
+      config: {
+        lock: opts.lock,
+        clients: opts.clients,
+        keys: opts.keys,
+        ttlMs: opts.ttlMs,
+        durationS: opts.durationS,
+        fenced: opts.fenced ?? false,
+        resources: opts.resources ?? DEFAULT_WORKLOAD.resources,
+      },
+      lock: {
+        name: def.name,
+        topology: def.topology,
+        ownerReads: def.ownerReads,
+        tokenSource: def.tokenSource,
+      },
+      hostMode: provisioner?.network.mode,
+      endpoints,
+      versions,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      ...extra,
+    };
+    writeFileSync(testJsonPath, `${JSON.stringify(test, null, 2)}\n`);
+  };
+
+  const teardown = (): Promise<void> => {
+    tornDown ??= (async () => {
+      recorder?.close();
+      await Promise.all(workers.map((w) => w.kill().catch(() => {})));
+      await provisioner?.stop().catch((err) => log(`locksmith: stopping servers: ${(err as Error).message}`));
+      await undoLive(ledger);
+      ledger.close();
+    })();
+    return tornDown;
+  };
+  const removeSignalHandlers = opts.handleSignals
+    ? teardownOnSignals(
+        async () => {
+          interrupted = true;
+          await teardown();
+          await writeTestJson({ interrupted: true, ops: recorder?.opCount ?? 0 }).catch(() => {});
+        },
+        { log },
+      )
+    : () => {};
+
+  try {
+    log(`starting ${def.topology} for ${def.name}...`);
+    const t0 = Date.now();
+    provisioner = await LocalProvisioner.create({
+      runId,
+      ledger,
+      noInstall: opts.noInstall,
+      hostMode: opts.hostMode,
+    });
+    const deployment = await provisioner.start(provisionTopology(def.topology));
+    endpoints = clientEndpoints(def.topology, deployment);
+    log(
+      `servers up in ${Date.now() - t0} ms (${deployment.endpoints.join(", ")}); starting ${opts.clients} clients...`,
+    );
+
+    const network = provisioner.network;
+    const hosts: Host[] = [];
+    for (let i = 0; i < opts.clients; i++) hosts.push(await network.addHost(`c${i}`));
+    const logDir = provisioner.dir;
+    const startWorker = async (index: number, generation: number) => {
+      const w = await WorkerProcess.start({
+        host: hosts[index],
+        ledger,
+        name: `client ${index}${generation ? ` (#${generation})` : ""}`,
+        lock: opts.lock,
+        endpoints: endpoints as Endpoints,
+        baseDir,
+        logFile: join(logDir, `client-${index}.log`),
+      });
+      workers.push(w);
+      return w;
+    };
+    const first = await Promise.all(hosts.map((_, i) => startWorker(i, 0)));
+
+    const clock = new RunClock();
+    recorder = Recorder.open(historyPath, clock);
+    const resource = new ProtectedResource(opts.fenced ?? false);
+    let nextProcess = opts.clients;
+    const ctx = {
+      recorder,
+      resource,
+      freshProcess: () => nextProcess++,
+      startWorker,
+      graceMs: opts.graceMs ?? 1_000,
+    };
+    for (let i = 0; i < opts.clients; i++) clients.push(new RunnerClient(i, i, first[i], ctx));
+
+    const keys = keyNames(opts.keys);
+    const cfg: WorkloadConfig = {
+      ...DEFAULT_WORKLOAD,
+      ...opts.workload,
+      resources: opts.resources ?? opts.workload?.resources ?? DEFAULT_WORKLOAD.resources,
+      keys,
+      ttlMs: opts.ttlMs,
+      fenced: opts.fenced ?? false,
+    };
+    const unique = new UniqueSource();
+    const master = new SeededRandom(seed);
+    const stopAt = clock.now() + opts.durationS * 1e9;
+    log(`recording for ${opts.durationS} s...`);
+    await Promise.all(
+      clients.map((c) =>
+        new ClientLoop(c, cfg, clock, new SeededRandom(master.int(2 ** 32)), unique)
+          .run(stopAt)
+          .catch((err) => {
+            log(`locksmith: client ${c.index} stopped: ${(err as Error).message}`);
+          }),
+      ),
+    );
+    const ranS = clock.now() / 1e9;
+
+    // Final reads, on a process of their own, with every client done.
+    const finalProcess = nextProcess++;
+    for (const key of keys) {
+      for (const kind of cfg.resources) {
+        const value = { resource: kind, owner: "runner", final: true };
+        const inv = recorder.invoke(finalProcess, "res-read", key, value);
+        const read = resource.read({ key, resource: kind });
+        recorder.complete(inv, "ok", { ...value, result: read.type === "ok" ? read.result : null });
+      }
+    }
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    recorder.close();
+
+    const counts = Object.fromEntries(recorder.counts);
+    const summary: RunSummary = {
+      lock: def.name,
+      historyPath,
+      testJsonPath,
+      ops: recorder.opCount,
+      counts,
+      acquireP50Ms: quantile(recorder.acquireLatencies, 0.5) / 1e6,
+      acquireP99Ms: quantile(recorder.acquireLatencies, 0.99) / 1e6,
+      acquireOkP50Ms: quantile(recorder.acquireOkLatencies, 0.5) / 1e6,
+      acquireOkP99Ms: quantile(recorder.acquireOkLatencies, 0.99) / 1e6,
+      workerRestarts: clients.reduce((n, c) => n + c.restarts, 0),
+      durationS: ranS,
+    };
+    await teardown();
+    await writeTestJson({ interrupted: false, ops: summary.ops, counts, clientProcesses: nextProcess });
+    return { summary, runId, seed, interrupted };
+  } finally {
+    await teardown();
+    removeSignalHandlers();
+  }
+}
+
+export { formatSummary };
+
+/** The package's version, from its package.json (one level up from the sources, two from dist/). */
+async function locksmithVersion(): Promise<string | undefined> {
+  for (const rel of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "locksmith") return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return undefined;
+}
