@@ -79,7 +79,18 @@ export function ednToJs(v: EdnValue): unknown {
   if (v instanceof EdnTagged) return ednToJs(v.value);
   if (v instanceof EdnList) return v.items.map(ednToJs);
   const out: Record<string, unknown> = {};
-  for (const e of v.entries) out[mapKeyString(e.key)] = ednToJs(e.value);
+  for (const e of v.entries) {
+    const k = mapKeyString(e.key);
+    // An own property even for "__proto__", as JSON.parse makes it (assignment would set the prototype).
+    if (k === "__proto__")
+      Object.defineProperty(out, k, {
+        value: ednToJs(e.value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[k] = ednToJs(e.value);
+  }
   return out;
 }
 
