@@ -159,6 +159,13 @@ export class HostNetwork {
     return this.hostList;
   }
 
+  /** `base`, or `base-2`, `base-3`... whichever no host of the run has yet. */
+  freeHostName(base: string): string {
+    const taken = new Set(this.hostList.map((h) => h.name));
+    if (!taken.has(base)) return base;
+    for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+  }
+
   /** Add a host. netns mode: namespace + veth into the bridge + address .(index+2); loopback: 127.0.0.1. */
   async addHost(name: string): Promise<Host> {
     if (this.destroyed) throw new Error("the run's network is already torn down");

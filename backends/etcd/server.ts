@@ -192,7 +192,8 @@ export class EtcdCluster {
 export async function startEtcdCluster(opts: EtcdClusterOptions): Promise<EtcdCluster> {
   const count = opts.members ?? 3;
   const hosts = opts.hosts ?? [];
-  for (let i = hosts.length; i < count; i++) hosts.push(await opts.network.addHost(`etcd${i + 1}`));
+  for (let i = hosts.length; i < count; i++)
+    hosts.push(await opts.network.addHost(opts.network.freeHostName(`etcd${i + 1}`)));
   const plan: Array<{ name: string; host: Host; clientPort: number; peerPort: number }> = [];
   for (let i = 0; i < count; i++) {
     const host = hosts[i];

@@ -194,7 +194,8 @@ export async function startRedis(
       ? ["redis-primary", "redis-replica"]
       : Array.from({ length: count }, (_, i) => (count === 1 ? "redis" : `redis${i + 1}`));
   const hosts = opts.hosts ?? [];
-  for (let i = hosts.length; i < count; i++) hosts.push(await opts.network.addHost(names[i]));
+  for (let i = hosts.length; i < count; i++)
+    hosts.push(await opts.network.addHost(opts.network.freeHostName(names[i])));
   mkdirSync(opts.dir, { recursive: true });
   const nodes: RedisNode[] = [];
   for (let i = 0; i < count; i++) {
