@@ -43,7 +43,7 @@ function dockerCheck(): DoctorCheck {
         return {
           ok: false,
           detail: "docker not installed",
-          fix: "optional: install Docker to use --provisioner testcontainers",
+          fix: "optional: install Docker to use the testcontainers provisioner",
         };
       const server = await new Promise<string | undefined>((resolve) => {
         execFile(docker, ["version", "--format", "{{.Server.Version}}"], { timeout: 5_000 }, (err, stdout) =>
@@ -55,7 +55,7 @@ function dockerCheck(): DoctorCheck {
         : {
             ok: false,
             detail: "docker client present but no engine answers",
-            fix: "optional: start the Docker daemon to use --provisioner testcontainers",
+            fix: "optional: start the Docker daemon to use the testcontainers provisioner",
           };
     },
   };
