@@ -59,17 +59,19 @@ export function pairOperations(history: History): PairedOp[] {
   const open = new Map<number | string, { invoke: Op; slot: number }>();
   const out: PairedOp[] = [];
   for (const op of history) {
-    if (op.process === "nemesis" || bare(op.process) === "nemesis") continue;
-    const type = bare(op.type);
+    if (typeof op.process === "string" && bare(op.process) === "nemesis") continue;
+    const type = op.type;
     if (type === "invoke") {
       out.push({
         id: op.index,
+        completionIndex: undefined,
         process: op.process,
         type: "info",
         f: bare(op.f),
         key: op.key ?? "",
         input: op.value,
         output: undefined,
+        error: undefined,
         invokeTime: op.time,
         completeTime: Number.POSITIVE_INFINITY,
         returnTime: op.time,
@@ -86,6 +88,7 @@ export function pairOperations(history: History): PairedOp[] {
     paired.error = op.error;
     paired.returnTime = op.time;
     if (type === "ok" || type === "fail") {
+      // "info" and anything unexpected stay indeterminate
       paired.type = type;
       paired.completeTime = op.time;
     }

@@ -80,11 +80,18 @@ function buildOwnerTenures(key: string, owner: string, mine: PairedOp[], into: K
   const renews = mine.filter((op) => op.f === "renew").sort(byTime((op) => op.invokeTime));
   const accesses = mine.filter(isResourceAccess).sort(byTime((op) => op.invokeTime));
 
+  // Tenure intervals [start, boundary) are disjoint and in order (a boundary never passes the next start),
+  // so one pointer per list assigns everything in a single pass.
   const tenures: Tenure[] = [];
+  let ri = 0;
+  let ni = 0;
+  let ai = 0;
+  const orphans: PairedOp[] = [];
   for (let i = 0; i < acquires.length; i++) {
     const acquire = acquires[i];
     const start = acquire.completeTime;
-    const release = releases.find((r) => r.invokeTime >= start);
+    while (ri < releases.length && releases[ri].invokeTime < start) ri++;
+    const release = releases[ri];
     const next = acquires[i + 1];
     let boundary = Number.POSITIVE_INFINITY;
     let endedBy: "release" | "reacquire" | undefined;
@@ -96,33 +103,30 @@ function buildOwnerTenures(key: string, owner: string, mine: PairedOp[], into: K
       boundary = next.completeTime;
       endedBy = "reacquire";
     }
-    const inside = (op: PairedOp) => op.invokeTime >= start && op.invokeTime < boundary;
-    const tenure: Tenure = {
-      key,
-      owner,
-      acquire,
-      start,
-      end: boundary,
-      renews: renews.filter(inside),
-      accesses: accesses.filter(inside),
-    };
+    const tenure: Tenure = { key, owner, acquire, start, end: boundary, renews: [], accesses: [] };
+    while (ni < renews.length && renews[ni].invokeTime < start) ni++;
+    while (ni < renews.length && renews[ni].invokeTime < boundary) tenure.renews.push(renews[ni++]);
+    while (ai < accesses.length && accesses[ai].invokeTime < start) orphans.push(accesses[ai++]);
+    while (ai < accesses.length && accesses[ai].invokeTime < boundary) tenure.accesses.push(accesses[ai++]);
     if (endedBy === "release") tenure.release = release;
     if (endedBy === "reacquire") tenure.reacquire = next;
     if (!Number.isFinite(boundary)) {
       let last = start;
-      for (const op of [...tenure.accesses, ...tenure.renews]) last = Math.max(last, op.returnTime);
+      for (const op of tenure.accesses) last = Math.max(last, op.returnTime);
+      for (const op of tenure.renews) last = Math.max(last, op.returnTime);
       tenure.end = last;
     }
     tenures.push(tenure);
   }
+  while (ai < accesses.length) orphans.push(accesses[ai++]);
   into.tenures.push(...tenures);
 
-  const covered = new Set<PairedOp>(tenures.flatMap((t) => t.accesses));
-  for (const access of accesses) {
-    if (covered.has(access)) continue;
-    const before = tenures.filter((t) => t.start <= access.invokeTime);
+  // Each orphan is attached to the owner's last tenure that started at or before it (if any).
+  let ti = -1;
+  for (const access of orphans) {
+    while (ti + 1 < tenures.length && tenures[ti + 1].start <= access.invokeTime) ti++;
     const orphan: OrphanAccess = { access, owner };
-    if (before.length > 0) orphan.after = before[before.length - 1];
+    if (ti >= 0) orphan.after = tenures[ti];
     into.orphans.push(orphan);
   }
 }
