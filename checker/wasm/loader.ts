@@ -37,8 +37,12 @@ function candidatePaths(): string[] {
   ];
 }
 
+let available: boolean | undefined;
+
+/** Whether the compiled core exists (looked up once per process). */
 export function wasmAvailable(): boolean {
-  return candidatePaths().some((p) => existsSync(p));
+  available ??= candidatePaths().some((p) => existsSync(p));
+  return available;
 }
 
 export function loadSearchCore(): SearchCore {

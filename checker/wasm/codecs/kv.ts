@@ -25,16 +25,67 @@ interface KeyPlan {
   appendOffset?: Map<string, number>;
 }
 
-/** Whether `t` is a prefix of some string in `sorted` (ascending). */
-function isPrefixOfAny(sorted: readonly string[], t: string): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < t) lo = mid + 1;
-    else hi = mid;
+/** The gets that are not a prefix of another get (every prefix of a get is a prefix of one of these). */
+function maximalGets(gets: readonly string[]): string[] {
+  const sorted = [...new Set(gets)].sort();
+  return sorted.filter((g, i) => i + 1 === sorted.length || !sorted[i + 1].startsWith(g));
+}
+
+/**
+ * Numbers the reachable states of one key ("" = 0) and records the appends between them: walks each
+ * maximal get from the positions where "" and the put values end, matching the key's append values.
+ * Returns the states (string -> id) and, per append value, its transitions (from id -> to id).
+ */
+function reachable(plan: KeyPlan): { states: Map<string, number>; moves: Map<string, Map<number, number>> } {
+  const states = new Map<string, number>([["", 0]]);
+  const moves = new Map<string, Map<number, number>>();
+  const byLength = new Map<number, Set<string>>();
+  for (const x of plan.appends) {
+    let set = byLength.get(x.length);
+    if (!set) byLength.set(x.length, (set = new Set()));
+    set.add(x);
+    moves.set(x, new Map());
   }
-  return lo < sorted.length && sorted[lo].startsWith(t);
+  const lengths = [...byLength.keys()];
+  for (const g of maximalGets(plan.gets)) {
+    const ids = new Int32Array(g.length + 1).fill(-1);
+    const idAt = (p: number): number => {
+      if (ids[p] < 0) {
+        const prefix = g.slice(0, p);
+        let id = states.get(prefix);
+        if (id === undefined) {
+          id = states.size;
+          states.set(prefix, id);
+        }
+        ids[p] = id;
+      }
+      return ids[p];
+    };
+    const queue: number[] = [0];
+    const seen = new Uint8Array(g.length + 1);
+    seen[0] = 1;
+    for (const v of plan.puts) {
+      if (v.length <= g.length && !seen[v.length] && g.startsWith(v)) {
+        idAt(v.length);
+        seen[v.length] = 1;
+        queue.push(v.length);
+      }
+    }
+    for (let q = 0; q < queue.length; q++) {
+      const p = queue[q];
+      for (const len of lengths) {
+        if (p + len > g.length) continue;
+        const x = g.substr(p, len);
+        if (!byLength.get(len)!.has(x)) continue;
+        moves.get(x)!.set(idAt(p), idAt(p + len));
+        if (!seen[p + len]) {
+          seen[p + len] = 1;
+          queue.push(p + len);
+        }
+      }
+    }
+  }
+  return { states, moves };
 }
 
 export const kvCodec: ModelCodec = {
@@ -58,33 +109,16 @@ export const kvCodec: ModelCodec = {
     }
     const aux: number[] = [];
     for (const plan of plans.values()) {
-      const gets = [...new Set(plan.gets)].sort();
-      const states = new Map<string, number>([["", 0]]);
-      const queue: string[] = [""];
-      for (const v of plan.puts) {
-        if (!states.has(v) && isPrefixOfAny(gets, v)) {
-          states.set(v, states.size);
-          queue.push(v);
-        }
-      }
-      const appends = [...plan.appends];
-      for (let q = 0; q < queue.length; q++) {
-        for (const x of appends) {
-          const t = queue[q] + x;
-          if (!states.has(t) && isPrefixOfAny(gets, t)) {
-            states.set(t, states.size);
-            queue.push(t);
-          }
-        }
-      }
+      const { states, moves } = reachable(plan);
       const dead = states.size;
       plan.states = states;
       plan.dead = dead;
       plan.appendOffset = new Map();
-      for (const x of appends) {
-        plan.appendOffset.set(x, aux.length);
-        for (const s of queue) aux.push(states.get(s + x) ?? dead);
-        aux.push(dead);
+      for (const [x, move] of moves) {
+        const offset = aux.length;
+        plan.appendOffset.set(x, offset);
+        for (let s = 0; s <= dead; s++) aux.push(dead);
+        for (const [from, to] of move) aux[offset + from] = to;
       }
     }
     const enc = emptyEncoding(MODEL_CODE.kv, ops.length);
