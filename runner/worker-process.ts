@@ -3,7 +3,9 @@
 // requests over IPC and waits for each answer with a deadline. A worker that exits or misses a deadline
 // is killed by its pid; the caller then starts a fresh one. It must never wait without a deadline.
 
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Endpoints } from "../backends/registry.js";
 import type { Host } from "../nemesis/hosts.js";
 import type { Ledger } from "../nemesis/ledger.js";
@@ -31,14 +33,20 @@ export type RequestResult = Answer | { type: "timeout" } | { type: "exited" };
 export function workerArgv(): string[] {
   const self = fileURLToPath(import.meta.url);
   if (self.endsWith(".ts")) {
-    return [
-      process.execPath,
-      "--import",
-      import.meta.resolve("tsx"),
-      self.replace(/worker-process\.ts$/, "worker.ts"),
-    ];
+    return [process.execPath, "--import", tsxLoader(), self.replace(/worker-process\.ts$/, "worker.ts")];
   }
   return [process.execPath, self.replace(/worker-process\.js$/, "worker.js")];
+}
+
+/** tsx's ESM loader as a file URL (import.meta.resolve is missing under some test runners). */
+function tsxLoader(): string {
+  try {
+    if (typeof import.meta.resolve === "function") return import.meta.resolve("tsx");
+  } catch {
+    // fall through
+  }
+  const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
+  return pathToFileURL(join(dirname(pkg), "dist", "loader.mjs")).href;
 }
 
 export class WorkerProcess {
