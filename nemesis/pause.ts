@@ -50,6 +50,17 @@ export class Pauser {
     return Date.now() - p.since;
   }
 
+  /** Resolves true once the kernel reports the process stopped (SIGSTOP is delivered asynchronously). */
+  async waitStopped(pid: number, timeoutMs = 1_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = readProcState(pid);
+      if (state === "T" || state === "t") return true;
+      if (state === undefined || Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   isPaused(pid: number): boolean {
     return this.paused.has(pid);
   }

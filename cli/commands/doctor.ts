@@ -12,6 +12,7 @@ import {
   runChecks,
 } from "../../nemesis/doctor.js";
 import { EXIT_BAD_INPUT } from "../exit-codes.js";
+import { FAULTS_GROUP } from "./doctor-faults.js";
 
 /** Named groups of checks; "default" always runs, the others when their option is given. */
 export const CHECK_GROUPS: Record<
@@ -19,6 +20,7 @@ export const CHECK_GROUPS: Record<
   { option?: string; description?: string; checks: () => DoctorCheck[] }
 > = {
   default: { checks: () => [...backendChecks(), ...hostChecks()] },
+  faults: FAULTS_GROUP,
 };
 
 export function renderDoctor(outcomes: CheckOutcome[]): string {

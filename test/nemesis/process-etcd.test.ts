@@ -27,7 +27,7 @@ describe.skipIf(!canRunLive)("pause and kill on live etcd", () => {
     const pid = old.pid!;
     const t0 = Date.now();
     expect(pauser.pause(pid)).toBe(true);
-    expect(readProcState(pid)).toBe("T");
+    expect(await pauser.waitStopped(pid)).toBe(true);
     expect(fx.ledger.outstanding().some((o) => o.resource.kind === "paused" && o.resource.pid === pid)).toBe(
       true,
     );
