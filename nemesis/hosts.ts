@@ -268,17 +268,33 @@ export function portIsFree(address: string, port: number): Promise<boolean> {
   });
 }
 
-/** Choose 10.x.y from the run id, skipping any /24 already routed or addressed on this machine. */
+/** Choose 10.x.y from the run id, skipping any /24 that an address or a /16-/32 route of this machine overlaps. */
 async function pickSubnet(runId: string, ip: string): Promise<string> {
   const routes = await run(ip, ["-4", "route", "show", "table", "all"]);
   const addrs = await run(ip, ["-4", "-o", "addr", "show"]);
-  const taken = `${routes}\n${addrs}`;
+  return chooseSubnet(runId, `${routes}\n${addrs}`);
+}
+
+/** The run's "10.x.y" given the text of `ip route`/`ip addr` (pure, for tests). */
+export function chooseSubnet(runId: string, inUse: string): string {
+  const nets = [...inUse.matchAll(/(\d+)\.(\d+)\.(\d+)\.(\d+)(?:\/(\d+))?/g)].map((m) => ({
+    a: Number(m[1]),
+    b: Number(m[2]),
+    c: Number(m[3]),
+    bits: m[5] === undefined ? 32 : Number(m[5]),
+  }));
+  const overlaps = (x: number, y: number) =>
+    nets.some(
+      (n) =>
+        n.a === 10 &&
+        n.b === x &&
+        (n.bits >= 24 ? n.c === y : n.bits >= 16 && n.c >> (24 - n.bits) === y >> (24 - n.bits)),
+    );
   for (let attempt = 0; attempt < 64; attempt++) {
     const h = createHash("sha1").update(`${runId}/${attempt}`).digest();
     const x = 100 + (h[0] % 100); // 10.100.0.0 - 10.199.255.0: clear of common 10.0/10.1 site ranges
     const y = h[1];
-    const prefix = `10.${x}.${y}`;
-    if (!taken.includes(`${prefix}.`)) return prefix;
+    if (!overlaps(x, y)) return `10.${x}.${y}`;
   }
   throw new Error("could not find a free 10.x.y.0/24 for the run's network");
 }

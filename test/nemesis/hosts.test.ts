@@ -8,7 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Host, HostNetwork, namespacesPossible, run, runNames } from "../../nemesis/hosts.js";
+import {
+  chooseSubnet,
+  type Host,
+  HostNetwork,
+  namespacesPossible,
+  run,
+  runNames,
+} from "../../nemesis/hosts.js";
 import { Ledger } from "../../nemesis/ledger.js";
 import { spawnOnHost, waitUntil } from "../../nemesis/processes.js";
 
@@ -28,6 +35,26 @@ describe("run names", () => {
       ),
     );
     expect(runNames("run-1").bridge).not.toBe(runNames("run-2").bridge);
+  });
+});
+
+describe("subnet choice", () => {
+  it("is stable per run and skips /24s this machine already uses", () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 30 }), (runId) => {
+        const first = chooseSubnet(runId, "default via 172.16.0.1 dev eth0\n10.0.0.0/8 dev tun0");
+        expect(first).toMatch(/^10\.(1\d\d)\.\d+$/);
+        expect(chooseSubnet(runId, "")).toBe(first); // a /8 route does not block a more specific /24
+        const second = chooseSubnet(runId, `${first}.0/24 dev br0 proto kernel`);
+        expect(second).not.toBe(first);
+        const [, x, y] = first.split(".").map(Number);
+        const wide = `10.${x}.${y & 0xf0}.0/20 via 10.1.1.1`;
+        const third = chooseSubnet(runId, wide);
+        expect(third).not.toBe(first);
+        expect(chooseSubnet(runId, `inet ${first}.7/24 brd ${first}.255`)).not.toBe(first);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
