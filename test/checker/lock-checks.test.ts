@@ -5,15 +5,17 @@ import { describe, expect, it } from "vitest";
 import { LOCK_CHECK_NAMES, renderLockChecksTable, runLockChecks } from "../../checker/lock-checks.js";
 import { getModel } from "../../models/index.js";
 import { HistoryBuilder } from "./effects/history-builder.js";
-import { render } from "./effects/well-behaved.js";
+import { type Plan, render } from "./effects/well-behaved.js";
 
-const PLAN = {
+type Steps = [number, number, number, number, number, number];
+
+const PLAN: Plan = {
   ttlMs: 1000,
   fenced: false,
   sections: [
-    { client: 0, key: "a", steps: [2, 0, 2, 2, 2, 5] as [number, number, number, number, number, number] },
-    { client: 1, key: "a", steps: [2, 3, 2, 2, 2, 5] as [number, number, number, number, number, number] },
-    { client: 2, key: "b", steps: [2, 0, 2, 2, 2, 5] as [number, number, number, number, number, number] },
+    { client: 0, key: "a", steps: [2, 0, 2, 2, 2, 5] as Steps, contender: true },
+    { client: 1, key: "a", steps: [2, 3, 2, 2, 2, 5] as Steps, contender: false },
+    { client: 2, key: "b", steps: [2, 0, 2, 2, 2, 5] as Steps, contender: true },
   ],
 };
 
@@ -41,6 +43,38 @@ describe("runLockChecks", () => {
     // B acquired while A's lease was still running: not linearizable for the lease lock either
     expect(r.checks.linearizable.valid).toBe(false);
     expect(r.checks["lease-usage"].valid).toBe(true);
+  });
+
+  it("a holder paused past its lease on a correct lock, plain resource: the lock is linearizable, the data is not safe", () => {
+    const { history, sections, intruder } = render(PLAN, { kind: "overlap", at: 0, pauseMs: 200 });
+    const a = sections[0];
+    const r = runLockChecks(history, { engine: "ts" });
+    expect(r.checks.linearizable.valid).toBe(true);
+    expect(r.checks.exclusion.violations.map((v) => v.ops)).toEqual([
+      [a.read.id, intruder?.read.id, a.write.id],
+    ]);
+    expect(r.checks["lost-updates"].violations.map((v) => v.ops[0])).toEqual([intruder?.write.id]);
+    expect(r.checks["lease-usage"].violations.map((v) => [v.kind, v.ops])).toEqual([
+      ["access-after-lease-end", [a.acquire.id, a.write.id]],
+    ]);
+    // A's write is invoked 1000 + 200 ms after its read plus a few ms of steps; its lease ended at 990 ms
+    expect(r.checks["lease-usage"].counts.worstOverrunMs).toBeCloseTo(a.writeAt - (a.acquireAt + 990), 3);
+    expect(r.valid).toBe(false);
+  });
+
+  it("the same pause with a fenced resource: the stale write is rejected, no exclusion or lost update", () => {
+    const { history, sections } = render({ ...PLAN, fenced: true }, { kind: "overlap", at: 0, pauseMs: 200 });
+    const r = runLockChecks(history, { engine: "ts" });
+    expect(r.checks.linearizable.valid).toBe(true);
+    expect(r.checks.exclusion.valid).toBe(true);
+    expect(r.checks["lost-updates"].valid).toBe(true);
+    expect(r.checks.fencing.valid).toBe(true);
+    expect(r.checks.fencing.counts.staleRejectedWrites).toBe(1);
+    // the client still acted after its lease ended: fencing saved the data, not the client
+    expect(r.checks["lease-usage"].violations.map((v) => v.ops)).toEqual([
+      [sections[0].acquire.id, sections[0].write.id],
+    ]);
+    expect(r.valid).toBe(false);
   });
 
   it("unknown beats true: no final read makes lost-updates unknown, and the whole unknown", () => {

@@ -11,6 +11,8 @@ export interface SectionPlan {
   key: string;
   /** Durations (ms) of: acquire, renew (0: no renew), read, write, release, and the think time after. */
   steps: [number, number, number, number, number, number];
+  /** Another client tries to acquire (and fails: held) during the section. */
+  contender: boolean;
 }
 
 export interface Plan {
@@ -21,7 +23,8 @@ export interface Plan {
 }
 
 export type Fault =
-  | { kind: "overlap"; at: number }
+  /** Another owner's whole section between A's read and A's write; with pauseMs, A first stalls ttl + pauseMs. */
+  | { kind: "overlap"; at: number; pauseMs?: number }
   | { kind: "lost-add"; at: number }
   | { kind: "stale-token"; at: number }
   | { kind: "late-write"; at: number; pauseMs: number };
@@ -56,6 +59,7 @@ export const sectionArb: fc.Arbitrary<SectionPlan> = fc.record({
   client: fc.integer({ min: 0, max: 3 }),
   key: fc.constantFrom("a", "b"),
   steps: fc.tuple(duration, fc.oneof(fc.constant(0), duration), duration, duration, duration, duration),
+  contender: fc.boolean(),
 });
 
 export const planArb: fc.Arbitrary<Plan> = fc.record({
@@ -168,7 +172,21 @@ export function render(plan: Plan, fault?: Fault): Rendered {
       now += s.steps[1] + 1;
     }
     const rd = read(s, owner, acq.token);
+    if (s.contender) {
+      const c = (s.client + 2) % 4;
+      h.call({
+        process: c,
+        f: "acquire",
+        key: s.key,
+        at: [now, now + 1],
+        input: { owner: `c${c}-try${i}`, ttlMs: plan.ttlMs },
+        type: "fail",
+        error: "held",
+      });
+      now += 2;
+    }
     if (fault?.kind === "overlap" && fault.at === i) {
+      now += fault.pauseMs === undefined ? 0 : plan.ttlMs + fault.pauseMs;
       const other: SectionPlan = { ...s, client: (s.client + 1) % 4 };
       const otherOwner = `c${other.client}-${leaseNo++}`;
       const oAcq = acquire(other, otherOwner);
