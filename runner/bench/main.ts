@@ -1,0 +1,120 @@
+// `npm run bench:locks`: for each lock client, start its topology (timed: "cluster start"), then print
+// acquire latency p50/p99 called directly and through a worker + the recorder (the harness overhead is
+// the difference of the medians), and acquire+release cycles per second with 10 clients on 10 keys.
+// Targets (issue 5): overhead <= 0.2 ms at p50; etcd-cas >= 500 and redis-single >= 4,000 cycles/s;
+// cluster start <= 3 s. Everything it starts goes through a ledger and is torn down, also on Ctrl-C.
+// Options: --locks a,b,c (default: all eight), --seconds S (throughput window, default 5),
+// --cycles N (latency samples, default 300), --json FILE.
+
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { LocalProvisioner } from "../../backends/provisioner.js";
+import { builtinLockNames, resolveLock } from "../../backends/registry.js";
+import { teardownOnSignals, undoLive } from "../../nemesis/cleanup.js";
+import type { Host } from "../../nemesis/hosts.js";
+import { Ledger } from "../../nemesis/ledger.js";
+import { clientEndpoints, provisionTopology } from "../topology.js";
+import {
+  directAcquireLatency,
+  harnessAcquireLatency,
+  harnessThroughput,
+  type LatencyFigures,
+  type ThroughputFigures,
+} from "./measure.js";
+
+interface LockBench {
+  lock: string;
+  topology: string;
+  clusterStartMs: number;
+  direct: LatencyFigures;
+  harness: LatencyFigures;
+  overheadP50Ms: number;
+  throughput: ThroughputFigures;
+}
+
+const TARGETS: Record<string, number> = { "etcd-cas": 500, "redis-single": 4_000 };
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function benchOne(lock: string, seconds: number, cycles: number): Promise<LockBench> {
+  const def = await resolveLock(lock);
+  const runId = `bench-${lock}-${randomBytes(3).toString("hex")}`;
+  const ledger = new Ledger(runId);
+  let provisioner: LocalProvisioner | undefined;
+  const teardown = async () => {
+    await provisioner?.stop().catch(() => {});
+    await undoLive(ledger);
+    ledger.close();
+  };
+  const removeHandlers = teardownOnSignals(teardown);
+  try {
+    provisioner = await LocalProvisioner.create({ runId, ledger });
+    const t0 = process.hrtime.bigint();
+    const deployment = await provisioner.start(provisionTopology(def.topology));
+    const clusterStartMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const endpoints = clientEndpoints(def.topology, deployment);
+    const hosts: Host[] = [];
+    for (let i = 0; i < 10; i++) hosts.push(await provisioner.network.addHost(`b${i}`));
+    const ctx = { def, lock, endpoints, ledger, hosts, dir: provisioner.dir };
+    const direct = await directAcquireLatency(def, endpoints, cycles);
+    const harness = await harnessAcquireLatency(ctx, cycles);
+    const throughput = await harnessThroughput(ctx, 10, seconds);
+    return {
+      lock,
+      topology: def.topology,
+      clusterStartMs,
+      direct,
+      harness,
+      overheadP50Ms: harness.p50Ms - direct.p50Ms,
+      throughput,
+    };
+  } finally {
+    await teardown();
+    removeHandlers();
+  }
+}
+
+function row(b: LockBench): string {
+  const target = TARGETS[b.lock];
+  const mark =
+    target === undefined
+      ? ""
+      : b.throughput.cyclesPerSecond >= target
+        ? ` (>= ${target} ok)`
+        : ` (< ${target} MISSED)`;
+  return [
+    b.lock.padEnd(16),
+    `start ${(b.clusterStartMs / 1000).toFixed(2)} s${b.clusterStartMs <= 3000 ? "" : " (> 3 s)"}`.padEnd(16),
+    `direct p50/p99 ${b.direct.p50Ms.toFixed(3)}/${b.direct.p99Ms.toFixed(3)} ms`.padEnd(32),
+    `harness p50/p99 ${b.harness.p50Ms.toFixed(3)}/${b.harness.p99Ms.toFixed(3)} ms`.padEnd(33),
+    `overhead p50 ${b.overheadP50Ms.toFixed(3)} ms${b.overheadP50Ms <= 0.2 ? "" : " (> 0.2)"}`.padEnd(28),
+    `${b.throughput.cyclesPerSecond.toFixed(0)} cycles/s (10 clients, 10 keys)${mark}`,
+  ].join("  ");
+}
+
+async function main(): Promise<void> {
+  const locks = (arg("--locks") ?? builtinLockNames().join(",")).split(",").filter(Boolean);
+  const seconds = Number(arg("--seconds") ?? 5);
+  const cycles = Number(arg("--cycles") ?? 300);
+  const results: LockBench[] = [];
+  for (const lock of locks) {
+    process.stderr.write(`bench ${lock}...\n`);
+    const b = await benchOne(lock, seconds, cycles);
+    results.push(b);
+    process.stdout.write(`${row(b)}\n`);
+  }
+  const json = arg("--json");
+  if (json) {
+    mkdirSync(dirname(resolve(json)), { recursive: true });
+    writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:locks failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,172 @@
+// Measurements of `npm run bench:locks` for one lock client: acquire latency called directly in-process
+// and through a worker + the recorder (the harness overhead is the difference of the medians), and
+// acquire+release cycles per second with many clients through the harness. Each client cycles on a key
+// of its own, so the figure is the lock's throughput, not the contention's. It must never be run by the
+// test suite: it is slow on purpose and loads the machine.
+
+import { join } from "node:path";
+import type { LockClient } from "../../backends/adapter.js";
+import type { Endpoints, LockDefinition } from "../../backends/registry.js";
+import type { Host } from "../../nemesis/hosts.js";
+import type { Ledger } from "../../nemesis/ledger.js";
+import { RunnerClient } from "../client.js";
+import { RunClock } from "../clock.js";
+import { Recorder } from "../recorder.js";
+import { ProtectedResource } from "../resource.js";
+import { quantile } from "../summary.js";
+import { WorkerProcess } from "../worker-process.js";
+
+export interface LatencyFigures {
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const TTL_MS = 2_000;
+const TIMEOUT_MS = 2_000;
+
+function figures(ns: number[]): LatencyFigures {
+  return { samples: ns.length, p50Ms: quantile(ns, 0.5) / 1e6, p99Ms: quantile(ns, 0.99) / 1e6 };
+}
+
+/** Sequential acquire+release cycles on one key, in this process; latencies of the acquires. */
+export async function directAcquireLatency(
+  def: LockDefinition,
+  endpoints: Endpoints,
+  cycles: number,
+): Promise<LatencyFigures> {
+  const client: LockClient = await def.create(endpoints);
+  const ns: number[] = [];
+  try {
+    for (let i = 0; i < cycles + 20; i++) {
+      const owner = `direct-${i}`;
+      const t = process.hrtime.bigint();
+      await client.acquire({ key: "bench-direct", owner, ttlMs: TTL_MS, timeoutMs: TIMEOUT_MS });
+      const dt = Number(process.hrtime.bigint() - t);
+      if (i >= 20) ns.push(dt); // the first cycles warm connections and JIT
+      await client.release({ key: "bench-direct", owner, timeoutMs: TIMEOUT_MS });
+    }
+  } finally {
+    await client.close();
+  }
+  return figures(ns);
+}
+
+export interface HarnessContext {
+  def: LockDefinition;
+  lock: string;
+  endpoints: Endpoints;
+  ledger: Ledger;
+  hosts: Host[];
+  dir: string;
+}
+
+async function startClients(ctx: HarnessContext, count: number, historyName: string) {
+  const workers = await Promise.all(
+    ctx.hosts.slice(0, count).map((host, i) =>
+      WorkerProcess.start({
+        host,
+        ledger: ctx.ledger,
+        name: `bench client ${i}`,
+        lock: ctx.lock,
+        endpoints: ctx.endpoints,
+        baseDir: process.cwd(),
+      }),
+    ),
+  );
+  const recorder = Recorder.open(join(ctx.dir, historyName), new RunClock());
+  let next = count;
+  const clientCtx = {
+    recorder,
+    resource: new ProtectedResource(false),
+    freshProcess: () => next++,
+    startWorker: async () => {
+      throw new Error("the benchmark does not replace workers");
+    },
+    graceMs: 1_000,
+  };
+  const clients = workers.map((w, i) => new RunnerClient(i, i, w, clientCtx));
+  const stop = async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    await Promise.all(workers.map((w) => w.kill().catch(() => {})));
+    recorder.close();
+  };
+  return { clients, recorder, stop };
+}
+
+async function cycle(
+  c: RunnerClient,
+  key: string,
+  owner: string,
+): Promise<{ ok: boolean; acquireNs: number }> {
+  const a = await c.lock(
+    "acquire",
+    key,
+    { owner, ttlMs: TTL_MS },
+    { owner, ttlMs: TTL_MS, timeoutMs: TIMEOUT_MS },
+  );
+  if (a.type !== "ok") return { ok: false, acquireNs: a.completeTime - a.invokeTime };
+  const r = await c.lock("release", key, { owner }, { owner, timeoutMs: TIMEOUT_MS });
+  return { ok: r.type === "ok", acquireNs: a.completeTime - a.invokeTime };
+}
+
+/** The same sequential cycles through one worker and the recorder; latencies by the runner's clock. */
+export async function harnessAcquireLatency(ctx: HarnessContext, cycles: number): Promise<LatencyFigures> {
+  const { clients, stop } = await startClients(ctx, 1, "latency.jsonl");
+  const ns: number[] = [];
+  try {
+    for (let i = 0; i < cycles + 20; i++) {
+      const r = await cycle(clients[0], "bench-harness", `harness-${i}`);
+      if (i >= 20) ns.push(r.acquireNs);
+    }
+  } finally {
+    await stop();
+  }
+  return figures(ns);
+}
+
+export interface ThroughputFigures {
+  clients: number;
+  seconds: number;
+  cycles: number;
+  cyclesPerSecond: number;
+  failedCycles: number;
+  acquire: LatencyFigures;
+}
+
+/** `count` clients, each cycling on its own key for `seconds`, through workers and the recorder. */
+export async function harnessThroughput(
+  ctx: HarnessContext,
+  count: number,
+  seconds: number,
+): Promise<ThroughputFigures> {
+  const { clients, stop } = await startClients(ctx, count, "throughput.jsonl");
+  const ns: number[] = [];
+  let cycles = 0;
+  let failed = 0;
+  const started = process.hrtime.bigint();
+  const until = started + BigInt(Math.round(seconds * 1e9));
+  try {
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let n = 0; process.hrtime.bigint() < until; n++) {
+          const r = await cycle(c, `bench-k${i}`, `t${i}-${n}`);
+          ns.push(r.acquireNs);
+          if (r.ok) cycles++;
+          else failed++;
+        }
+      }),
+    );
+  } finally {
+    await stop();
+  }
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    clients: count,
+    seconds: elapsed,
+    cycles,
+    cyclesPerSecond: cycles / elapsed,
+    failedCycles: failed,
+    acquire: figures(ns),
+  };
+}
