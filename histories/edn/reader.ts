@@ -61,6 +61,7 @@ function isDelimiter(c: number): boolean {
 export class EdnReader {
   private pos = 0;
   private lineNo: number;
+  private readonly keywords = new Map<string, EdnKeyword>();
 
   constructor(
     private readonly text: string,
@@ -163,7 +164,6 @@ export class EdnReader {
     const line = this.lineNo;
     this.pos++;
     const entries: EdnMapEntry[] = [];
-    const seen = new Set<string>();
     for (;;) {
       this.skipSpace();
       const keyLine = this.lineNo;
@@ -172,15 +172,13 @@ export class EdnReader {
       const value = this.tryReadIn(depth + 1, "}", "map", line);
       if (value === CLOSE) throw new HistoryInputError(this.file, keyLine, "map has a key with no value");
       if (key instanceof EdnKeyword || typeof key === "string") {
-        const id = typeof key === "string" ? `"${key}` : `:${key.name}`;
-        if (seen.has(id)) {
-          throw new HistoryInputError(
-            this.file,
-            keyLine,
-            `duplicate map key ${id.startsWith(":") ? id : key}`,
-          );
+        // Keywords are interned, so identity is equality; maps in histories are small, so a scan is cheap.
+        for (const e of entries) {
+          if (e.key === key) {
+            const shown = typeof key === "string" ? JSON.stringify(key) : `:${key.name}`;
+            throw new HistoryInputError(this.file, keyLine, `duplicate map key ${shown}`);
+          }
         }
-        seen.add(id);
       }
       entries.push({ key, value, line: keyLine });
     }
@@ -271,10 +269,22 @@ export class EdnReader {
   private readKeyword(): EdnKeyword {
     const tok = this.readToken();
     const name = tok.slice(1);
+    const known = this.keywords.get(name);
+    if (known !== undefined) return known;
     if (name === "" || name.startsWith(":") || !SYMBOL_RE.test(name) || name.endsWith("/")) {
       throw this.error(`bad keyword ${tok.slice(0, 40)}`);
     }
-    return new EdnKeyword(name);
+    return this.keyword(name);
+  }
+
+  /** One EdnKeyword object per name and reader: fewer allocations, and identity means equality. */
+  private keyword(name: string): EdnKeyword {
+    let k = this.keywords.get(name);
+    if (k === undefined) {
+      k = new EdnKeyword(name);
+      this.keywords.set(name, k);
+    }
+    return k;
   }
 
   private readDispatch(depth: number): EdnValue {
