@@ -165,17 +165,22 @@ export class DelayProxy {
         to.write(chunk);
         return;
       }
-      const due = Math.max(lastDue, Date.now() + wait);
+      const due = Math.max(lastDue, performance.now() + wait);
       lastDue = due;
       pending++;
-      setTimeout(
-        () => {
-          pending--;
-          if (!to.destroyed) to.write(chunk);
-          finish();
-        },
-        Math.max(0, due - Date.now()),
-      );
+      // timers work in whole ms on a cached loop clock and may fire a little early: re-arm until due,
+      // so every chunk waits at least its latency
+      const fire = () => {
+        const left = due - performance.now();
+        if (left > 0) {
+          setTimeout(fire, Math.ceil(left));
+          return;
+        }
+        pending--;
+        if (!to.destroyed) to.write(chunk);
+        finish();
+      };
+      setTimeout(fire, Math.ceil(due - performance.now()));
     });
     from.on("end", () => {
       ended = true;
