@@ -37,9 +37,11 @@ const SEEDS = {
 
 type Mutation =
   | { kind: "truncate"; at: number }
-  | { kind: "delete" | "duplicate"; line: number }
+  | { kind: "delete"; line: number }
+  | { kind: "duplicate"; line: number }
   | { kind: "swap"; a: number; b: number }
-  | { kind: "flip" | "insert"; at: number; text: string };
+  | { kind: "flip"; at: number; text: string }
+  | { kind: "insert"; at: number; text: string };
 
 const fragment = fc.oneof(
   fc.constantFrom(...'{}[]()":;,\\#_\n \t0-.e:nemesis'.split("")),
