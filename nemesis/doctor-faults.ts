@@ -353,7 +353,7 @@ s.on("error", () => process.exit(1));`;
       );
       return { median: got[Math.floor(n / 2)], min: got[0] };
     };
-    const base = await window(9);
+    const base = await window(30); // many samples: the minimum must be the true round trip
     await slowDown();
     await window(2);
     const delayed = await window(9);
