@@ -27,6 +27,7 @@ export const leaseLockCodec: ModelCodec = {
     const enc = emptyEncoding(MODEL_CODE.leaseLock, ops.length);
     const tokens: bigint[] = [];
     const tokenOf = new Array<bigint | null>(ops.length).fill(null);
+    let fencing: boolean | undefined;
     ops.forEach((op, i) => {
       switch (op.f) {
         case "acquire": {
@@ -41,8 +42,10 @@ export const leaseLockCodec: ModelCodec = {
           }
           enc.x[i] = after.expLo;
           const token = after.lastToken;
-          // Fencing is on exactly when the model refuses this token after itself.
-          if (token !== null && m.step({ ...free, lastToken: token }, op) === undefined) {
+          if (token === null) return;
+          // Fencing (a model option) is on exactly when the model refuses a token after itself.
+          fencing ??= m.step({ ...free, lastToken: token }, op) === undefined;
+          if (fencing) {
             tokenOf[i] = token;
             tokens.push(token);
           }
