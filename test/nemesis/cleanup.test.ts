@@ -1,15 +1,15 @@
 // Cleanup after a crash: a child runner provisions etcd, Redis, a paused client and an iptables chain, and is
-// SIGKILLed; `cleanupLedgers` then removes every process, the chain, the namespaces, the bridge and the temp
+// SIGKILLed; `locksmith cleanup` then removes every process, the chain, the namespaces, the bridge and the temp
 // dir, and closes the ledger. Also: a live writer's ledger is left alone, and a recorded pid that now belongs
 // to another process (different start time) is never signalled.
 
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findBinary } from "../../backends/install.js";
-import { cleanupLedgers, undoResource, writerAlive } from "../../nemesis/cleanup.js";
+import { cleanupLedgers, type LedgerCleanup, undoResource, writerAlive } from "../../nemesis/cleanup.js";
 import { run } from "../../nemesis/hosts.js";
 import { Ledger, readLedgers } from "../../nemesis/ledger.js";
 import { readProcState, readStartTicks } from "../../nemesis/processes.js";
@@ -73,7 +73,17 @@ describe.skipIf(!findBinary("etcd") || !findBinary("redis-server"))(
       await exited;
       for (const pid of report.pids) expect(alive(pid)).toBe(true); // orphans keep running
 
-      const results = await cleanupLedgers({ stateDir });
+      // the real command, as a user would run it after a crash
+      const cli = await new Promise<{ code: number; stdout: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ["--import", "tsx", "cli/bin.ts", "cleanup", "--state-dir", stateDir, "--json"],
+          { timeout: 60_000 },
+          (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout }),
+        );
+      });
+      expect(cli.code).toBe(0);
+      const results = JSON.parse(cli.stdout) as LedgerCleanup[];
       expect(results).toHaveLength(1);
       expect(results[0].cleaned).toBe(true);
       expect(results[0].writerAlive).toBe(false);
