@@ -77,5 +77,38 @@ export function importJepsenLog(text: string, file: string): ImportResult {
     }
     raw.push(op);
   }
-  return normalizeOps(raw, file);
+  const renamed = freshProcessesAfterInfo(raw);
+  const result = normalizeOps(raw, file);
+  if (renamed.count > 0) {
+    result.warnings.push(
+      `${file}: ${renamed.count} time(s) a process invoked again after an op of its ended unknown (a failed or timed-out read): its later ops were given fresh process ids from ${renamed.first} on, as Jepsen does after :info`,
+    );
+  }
+  return result;
+}
+
+/**
+ * A process whose op ended `info` never invokes again (DESIGN.md section 2). Jepsen already gives a fresh
+ * process after :info; reads turned into info here did not, so their process's later ops get fresh ids
+ * (above every id in the file). Rewrites `raw` in place; returns how many renames and the first new id.
+ */
+function freshProcessesAfterInfo(raw: RawOp[]): { count: number; first: number } {
+  let next = 0;
+  for (const r of raw) if (typeof r.process === "number" && r.process >= next) next = r.process + 1;
+  const first = next;
+  const current = new Map<number, number>();
+  const ended = new Set<number>();
+  let count = 0;
+  for (const r of raw) {
+    if (typeof r.process !== "number") continue;
+    const original = r.process;
+    if (r.type === "invoke" && ended.has(original)) {
+      current.set(original, next++);
+      ended.delete(original);
+      count++;
+    }
+    r.process = current.get(original) ?? original;
+    if (r.type === "info") ended.add(original);
+  }
+  return { count, first };
 }

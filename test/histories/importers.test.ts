@@ -143,9 +143,11 @@ describe("Jepsen log rules", () => {
       L("2\t:invoke\t:write\t3"),
       L("2\t:info\t:write\t:timed-out"),
       L(":nemesis\t:info\t:start\tnil"),
+      L("0\t:invoke\t:write\t1"),
+      L("0\t:ok\t:write\t1"),
       "",
     ].join("\n");
-    const { history } = importJepsenLog(text, "e.log");
+    const { history, warnings } = importJepsenLog(text, "e.log");
     expect(history).toEqual([
       { index: 0, time: 0, process: 0, type: "invoke", f: "read", value: null },
       { index: 1, time: 1000, process: 1, type: "invoke", f: "cas", value: [1, 2] },
@@ -154,7 +156,13 @@ describe("Jepsen log rules", () => {
       { index: 4, time: 4000, process: 2, type: "invoke", f: "write", value: 3 },
       { index: 5, time: 5000, process: 2, type: "info", f: "write", value: 3, error: "timed-out" },
       { index: 6, time: 6000, process: "nemesis", type: "invoke", f: "start", value: null },
+      // process 0's read ended unknown, so its next op gets a fresh process (above every id in the file)
+      { index: 7, time: 7000, process: 3, type: "invoke", f: "write", value: 1 },
+      { index: 8, time: 8000, process: 3, type: "ok", f: "write", value: 1 },
     ]);
+    expect(warnings).toContain(
+      "e.log: 1 time(s) a process invoked again after an op of its ended unknown (a failed or timed-out read): its later ops were given fresh process ids from 3 on, as Jepsen does after :info",
+    );
   });
 
   const cases: Array<[string, string[], number, string]> = [
