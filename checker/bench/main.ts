@@ -14,6 +14,8 @@ import { type CaseResult, computeTotals, renderTable, renderTotals } from "./rep
 
 interface BenchOptions {
   runs: number;
+  /** Checks per engine of the 1,000,000-op history (each takes tens of seconds). */
+  millionRuns: number;
   engines: ("wasm" | "ts")[];
   only?: RegExp;
   quick: boolean;
@@ -29,6 +31,7 @@ const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs 
   --runs N        checks per case and engine (median reported; default 5)
   --engines LIST  wasm, ts or both (default wasm,ts)
   --skip-million  leave out the 1,000,000-op history
+  --million-runs N  checks per engine of the 1,000,000-op history (default 3)
   --time-limit S  time limit of each check (default 120)
   --out FILE      where to write the JSON (default bench-results/checker.json)`;
 
@@ -46,6 +49,7 @@ function projectRoot(): string {
 function parseArgs(argv: string[], root: string): BenchOptions {
   const options: BenchOptions = {
     runs: 5,
+    millionRuns: 3,
     engines: ["wasm", "ts"],
     quick: false,
     skipMillion: false,
@@ -68,6 +72,11 @@ function parseArgs(argv: string[], root: string): BenchOptions {
       runsGiven = true;
       if (!Number.isInteger(options.runs) || options.runs < 1)
         throw new Error(`--runs must be a positive integer\n${USAGE}`);
+    } else if (arg === "--million-runs") {
+      options.millionRuns = Number(value());
+      if (!Number.isInteger(options.millionRuns) || options.millionRuns < 1) {
+        throw new Error(`--million-runs must be a positive integer\n${USAGE}`);
+      }
     } else if (arg === "--engines") {
       const list = value().split(",");
       if (list.some((e) => e !== "wasm" && e !== "ts"))
@@ -154,7 +163,8 @@ async function benchMain(): Promise<void> {
   if (!existsSync(workerPath)) throw new Error(`bench: ${workerPath} is missing; run npm run build first`);
   const cases = selectCases([...publishedCases(dataDir), ...syntheticCases()], options);
   console.log(
-    `checker benchmark: ${cases.length} cases x ${options.engines.join("+")}, median of ${options.runs} checks each`,
+    `checker benchmark: ${cases.length} cases x ${options.engines.join("+")}, median of ${options.runs} checks each` +
+      ` (the 1M-op history: ${Math.min(options.runs, options.millionRuns)})`,
   );
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}`,
@@ -164,13 +174,9 @@ async function benchMain(): Promise<void> {
   for (const [i, benchCase] of cases.entries()) {
     const entry: CaseResult = { benchCase };
     for (const engine of options.engines) {
-      const request: WorkerRequest = {
-        benchCase,
-        engine,
-        runs: options.runs,
-        timeLimitMs: options.timeLimitMs,
-      };
-      const budget = options.runs * options.timeLimitMs + 120_000;
+      const runs = benchCase.group === "million" ? Math.min(options.runs, options.millionRuns) : options.runs;
+      const request: WorkerRequest = { benchCase, engine, runs, timeLimitMs: options.timeLimitMs };
+      const budget = runs * options.timeLimitMs + 120_000;
       const r = await runWorker(request, budget);
       entry[engine] = r;
       process.stderr.write(`[${i + 1}/${cases.length}] ${benchCase.id} ${engine}: ${brief(r)}\n`);
