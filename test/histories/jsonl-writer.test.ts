@@ -4,9 +4,11 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { readJsonlHistory } from "../../histories/jsonl-reader.js";
 import { HistoryWriteError, JsonlWriter } from "../../histories/jsonl-writer.js";
+import { validHistory } from "./arbitraries.js";
 import { sampleHistory, TempDir } from "./helpers.js";
 
 const dir = new TempDir();
@@ -24,6 +26,20 @@ describe("JsonlWriter", () => {
     const { history, warnings } = await readJsonlHistory(path);
     expect(history).toEqual(sampleHistory());
     expect(warnings).toEqual([]);
+  });
+
+  it("random valid histories: written, then read, give the same ops", async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(validHistory, async (history) => {
+        const path = join(dir.path, `random-${n++}.jsonl`);
+        const w = JsonlWriter.open(path);
+        for (const { index: _i, ...op } of history) w.append(op);
+        w.close();
+        expect((await readJsonlHistory(path)).history).toEqual(history);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("ignores an index the caller passes", () => {
