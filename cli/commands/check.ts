@@ -132,7 +132,9 @@ function exitCodeOf(valid: Verdict): number {
 }
 
 function hasLockOps(history: History): boolean {
-  return history.some((op) => op.process !== "nemesis" && LOCK_FUNCTIONS.has(op.f));
+  return history.some(
+    (op) => op.process !== "nemesis" && LOCK_FUNCTIONS.has(op.f.startsWith(":") ? op.f.slice(1) : op.f),
+  );
 }
 
 /** Build the model and make sure the engine can run it, turning their complaints into usage errors. */
