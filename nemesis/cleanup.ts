@@ -22,7 +22,12 @@ import {
 } from "./ledger.js";
 import { readProcState, readStartTicks } from "./processes.js";
 
-export type UndoOutcome = "removed" | "already gone" | `skipped: ${string}` | `failed: ${string}`;
+export type UndoOutcome =
+  | "removed"
+  | "already gone"
+  | "would remove"
+  | `skipped: ${string}`
+  | `failed: ${string}`;
 
 export interface UndoAction {
   resource: LedgerResource;
@@ -45,6 +50,8 @@ export interface CleanupOptions {
   all?: boolean;
   /** Only the ledger of this run id. */
   runId?: string;
+  /** List what would be undone; change nothing. */
+  dryRun?: boolean;
 }
 
 /** Is the process that wrote a ledger still running (and the same process, when its start time is known)? */
@@ -75,6 +82,10 @@ export async function cleanupLedgers(opts: CleanupOptions = {}): Promise<LedgerC
     };
     results.push(result);
     if (alive && !opts.all) continue;
+    if (opts.dryRun) {
+      result.actions = ledger.outstanding.map(({ resource }) => ({ resource, outcome: "would remove" }));
+      continue;
+    }
     result.actions = await undoOrphan(ledger);
     result.cleaned = true;
   }

@@ -4,7 +4,7 @@
 // (backends/doctor-checks.ts for binaries and Docker; the nemesis's fault checks); nothing here knows them.
 // A check must never leave anything behind: the namespace probe is written to a ledger and removed.
 
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { findIp, namespacesPossible, run } from "./hosts.js";
 import { Ledger } from "./ledger.js";
 
@@ -66,6 +66,7 @@ async function withProbeNamespace<T>(fn: (ns: string, ip: string) => Promise<T>)
     await run(ip, ["netns", "del", ns]).catch(() => {});
     ledger.removed(handle);
     ledger.close();
+    if (ledger.outstanding().length === 0) rmSync(ledger.path, { force: true }); // a probe keeps no record
   }
 }
 

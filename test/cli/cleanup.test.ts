@@ -53,6 +53,12 @@ describe("locksmith cleanup", () => {
     mkdirSync(keep);
     live.willCreate({ kind: "tempdir", path: keep });
 
+    const dry = await locksmith(["cleanup", "--state-dir", stateDir, "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/run deadrun .*would remove/);
+    expect(dry.stdout).toContain(`temp dir ${leftDir}`);
+    expect(existsSync(leftDir)).toBe(true); // nothing changed
+
     const first = await locksmith(["cleanup", "--state-dir", stateDir]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("run deadrun");
