@@ -2,14 +2,17 @@
 // the clock shim, so servers can start with it in their environment), `attach()` once servers are up and
 // before clients connect (puts the delay proxies in front of the servers, readies the Redis failover), then
 // `context()` for the fault driver, and `dispose()` at the end. Every resource is in the run's ledger.
-// This is the API the runner calls:
-//   const nem = await NemesisRuntime.prepare({ ledger, network, dir, faults });
+// This is the API the runner calls (nemesis/run.ts wraps it for `locksmith record`):
+//   const nem = await NemesisRuntime.prepare({ ledger, faults });
 //   start servers with env nem.serverEnv(); start clients with env nem.clientEnv(host)
-//   await nem.attach(topology, clientHosts);
+//   await nem.attach(network, topology, clientHosts);
 //   const driver = new NemesisDriver(packagesFor(faults), nem.context(rng), record);
 //   await driver.run(intervalPlan(...), signal); await driver.finish(quietMs); await nem.dispose();
 // It must never act on the run's servers itself (faults do), and dispose() must leave nothing behind.
 
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ClockControl } from "./clock.js";
 import { LinkDelay } from "./delay.js";
 import { type FailoverNode, RedisFailover } from "./failover.js";
@@ -24,17 +27,16 @@ import type { NemesisTopology } from "./targets.js";
 
 export interface NemesisSetup {
   ledger: Ledger;
-  network: HostNetwork;
-  /** A folder of the run (offset files go there). */
-  dir: string;
+  /** A folder for offset files (default: a temp dir of its own, in the ledger, removed by dispose). */
+  dir?: string;
   faults: readonly FaultName[];
   options?: Partial<FaultOptions>;
 }
 
 export class NemesisRuntime {
   readonly pauser: Pauser;
-  readonly filter?: PacketFilter;
-  readonly partitioner?: Partitioner;
+  filter?: PacketFilter;
+  partitioner?: Partitioner;
   private delayCtl?: LinkDelay;
   private failoverCtl?: RedisFailover;
   private topo?: NemesisTopology;
@@ -44,32 +46,38 @@ export class NemesisRuntime {
   private constructor(
     private readonly setup: NemesisSetup,
     readonly clock: ClockControl | undefined,
+    private ownDir: { path: string; handle: number } | undefined,
   ) {
     this.pauser = new Pauser(setup.ledger);
-    if (setup.network.mode === "netns") {
-      this.filter = new PacketFilter(setup.ledger, setup.network.runId);
-      this.partitioner = new Partitioner(this.filter, () => setup.network.hosts);
-    }
   }
 
   static async prepare(setup: NemesisSetup): Promise<NemesisRuntime> {
     let clock: ClockControl | undefined;
+    let ownDir: { path: string; handle: number } | undefined;
     const problems: string[] = [];
     if (setup.faults.includes("clock")) {
+      let dir = setup.dir;
+      if (!dir) {
+        dir = join(tmpdir(), `locksmith-nemesis-${setup.ledger.runId.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
+        ownDir = { path: dir, handle: setup.ledger.willCreate({ kind: "tempdir", path: dir }) };
+      }
       try {
-        clock = await ClockControl.create(setup.ledger, `${setup.dir}/clocks`);
+        clock = await ClockControl.create(setup.ledger, join(dir, "clocks"));
       } catch (err) {
         problems.push(`clock: ${(err as Error).message}`);
       }
     }
-    const rt = new NemesisRuntime(setup, clock);
+    const rt = new NemesisRuntime(setup, clock, ownDir);
     rt.problems.push(...problems);
     return rt;
   }
 
-  /** Environment for every server (the clock shim, reading its namespace's offset file), or {}. */
+  /**
+   * Environment for every server: the clock shim, reading the offset file of the namespace the server runs
+   * in (on loopback hosts all servers share one namespace, so server clocks cannot be skewed one by one).
+   */
   serverEnv(): Record<string, string> {
-    return this.clock && this.setup.network.mode === "netns" ? this.clock.sharedEnv() : {};
+    return this.clock ? this.clock.sharedEnv() : {};
   }
 
   /** Environment for a client process on `host` (the clock shim with the host's own file), or {}. */
@@ -82,19 +90,23 @@ export class NemesisRuntime {
    * delay or (Redis) failover is wanted; returns each server's endpoint as clients should dial it (the same
    * address, thanks to DNAT, for clients on namespaced hosts; the proxy's for others).
    */
-  async attach(topology: NemesisTopology, clientHosts: readonly Host[]): Promise<Map<string, string>> {
+  async attach(
+    network: HostNetwork,
+    topology: NemesisTopology,
+    clientHosts: readonly Host[],
+  ): Promise<Map<string, string>> {
     this.topo = topology;
+    if (network.mode === "netns") {
+      this.filter = new PacketFilter(this.setup.ledger, network.runId);
+      this.partitioner = new Partitioner(this.filter, () => network.hosts);
+    }
     const endpoints = new Map<string, string>();
     for (const s of topology.servers) endpoints.set(s.name, `${s.host.address}:${s.port}`);
     const wantsFront =
       this.setup.faults.includes("delay") ||
       (this.setup.faults.includes("failover") && topology.system === "redis-replicated");
-    if (!wantsFront || this.setup.network.mode !== "netns") return endpoints;
-    this.delayCtl = await LinkDelay.create(
-      this.setup.ledger,
-      this.setup.network.runId,
-      this.setup.network.runnerAddress,
-    );
+    if (!wantsFront || network.mode !== "netns") return endpoints;
+    this.delayCtl = await LinkDelay.create(this.setup.ledger, network.runId, network.runnerAddress);
     const direct = clientHosts.some((h) => !h.netns);
     for (const s of topology.servers) {
       const ep = await this.delayCtl.front({ name: s.name, host: s.host, port: s.port }, clientHosts);
@@ -139,6 +151,11 @@ export class NemesisRuntime {
     await this.delayCtl?.dispose().catch(() => {});
     await this.filter?.dispose().catch(() => {});
     this.clock?.dispose();
+    if (this.ownDir) {
+      rmSync(this.ownDir.path, { recursive: true, force: true });
+      this.setup.ledger.removed(this.ownDir.handle);
+      this.ownDir = undefined;
+    }
   }
 }
 

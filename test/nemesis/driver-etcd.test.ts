@@ -28,10 +28,11 @@ describe.skipIf(!canRunLive)("the nemesis driver on live etcd", () => {
 
   beforeAll(async () => {
     await fx.open();
-    nem = await NemesisRuntime.prepare({ ledger: fx.ledger, network: fx.network, dir: fx.dir, faults });
+    nem = await NemesisRuntime.prepare({ ledger: fx.ledger, dir: fx.dir, faults });
     fx.onClose(() => nem.dispose());
     cluster = await fx.etcd(nem.serverEnv());
     await nem.attach(
+      fx.network,
       {
         system: "etcd",
         servers: cluster.members,
