@@ -117,7 +117,7 @@ class JsonlParser {
   }
 }
 
-/** Reads `path` chunk by chunk, handing decoded text to `onText`; awaits `between` after each chunk. */
+/** The decoded text of `path`, chunk by chunk (UTF-8 characters split across chunks are joined). */
 async function* decodedChunks(path: string, chunkSize: number): AsyncGenerator<string> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {

@@ -98,7 +98,15 @@ async function readText(path: string): Promise<string> {
 
 /** Reads the history in `path`, whatever its format; throws HistoryInputError (`file:line: reason`). */
 export async function loadHistory(path: string, options: LoadOptions = {}): Promise<LoadedHistory> {
-  const format = detectFormat(await readSample(path), path);
+  const sample = await readSample(path);
+  let format: HistoryFormat | undefined;
+  try {
+    format = detectFormat(sample, path);
+  } catch (err) {
+    // A log whose first op line comes after the sample: look at the whole file before giving up.
+    if (Buffer.byteLength(sample) < SAMPLE_BYTES - 4) throw err;
+    format = detectFormat(await readText(path), path);
+  }
   let result: ImportResult;
   if (format === undefined) {
     result = { history: [], warnings: [`${path}: the file is empty: an empty history`] };

@@ -243,6 +243,13 @@ describe("loadHistory detects the format from content", () => {
     });
   }
 
+  it("a Jepsen log whose first op line comes after 64 KiB of other lines", async () => {
+    const chatter = "INFO  jepsen.core - setting up\n".repeat(4000);
+    const loaded = await loadHistory(dir.file(`${chatter}${log}`, "long.log"), { completeOpen: false });
+    expect(loaded.format).toBe("jepsen-log");
+    expect(loaded.history).toHaveLength(1);
+  });
+
   it("an empty file is an empty history, with a warning", async () => {
     const path = dir.file("\n\n", "empty");
     expect(await loadHistory(path)).toEqual({
