@@ -49,11 +49,12 @@ class OracleSearch implements PartitionSearch {
       if (after === undefined) continue;
       placed[b] = true;
       path.push(b);
-      this.prefixes.offer(path, path.length, this.ops);
+      this.prefixes.reached(path.length);
       const ok = yield* this.explore(after, path, placed, mustFollow);
+      if (ok) return true;
+      this.prefixes.leaving(path, path.length, this.ops);
       path.pop();
       placed[b] = false;
-      if (ok) return true;
     }
     return false;
   }

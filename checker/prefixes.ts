@@ -1,5 +1,7 @@
 // Keeps the longest linearizable prefixes a search reaches (Porcupine's partial linearizations) and
 // finds the op no path got past. Shared by the TS engine and the oracle; it must never search itself.
+// A path is copied only when the search is about to leave a record depth (never on the way down), so a
+// search that runs straight to the end copies nothing.
 
 import type { Operation } from "../models/model.js";
 
@@ -9,17 +11,26 @@ export const PREFIXES_KEPT = 8;
 export class LongestPrefixes {
   length = 0;
   /** Starts with the empty prefix: when no op can be placed first, that is the longest. */
-  readonly found: number[][] = [[]];
+  found: number[][] = [[]];
+  /** The current path is a record that has not been saved yet. */
+  private pending = false;
 
-  /** Offer the current path (operation positions stack[0..depth)); copies it only if it is kept. */
-  offer(stack: ArrayLike<number>, depth: number, operations: readonly Operation[]): void {
-    if (depth < this.length) return;
+  /** The search has just placed an op and is now `depth` ops deep. */
+  reached(depth: number): void {
     if (depth > this.length) {
       this.length = depth;
-      this.found.length = 0;
-    } else if (this.found.length >= PREFIXES_KEPT) {
-      return;
+      this.found = [];
+      this.pending = true;
+    } else if (depth === this.length && this.found.length < PREFIXES_KEPT) {
+      this.pending = true;
     }
+  }
+
+  /** The search is about to undo the last op of the path stack[0..depth) (positions in `operations`). */
+  leaving(stack: ArrayLike<number>, depth: number, operations: readonly Operation[]): void {
+    if (!this.pending) return;
+    this.pending = false;
+    if (depth !== this.length) return;
     const ids = new Array<number>(depth);
     for (let i = 0; i < depth; i++) ids[i] = operations[stack[i]].id;
     this.found.push(ids);

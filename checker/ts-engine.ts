@@ -7,7 +7,10 @@
 // linearized ops (a bitset with an incremental 64-bit Zobrist hash) plus the model state (interned to an
 // integer id by its key); one already in the memo is not explored again. Indeterminate ops have their
 // return at the very end, so they never force a backtrack, and when only they remain the history is
-// linearizable. A step (one op tried) costs O(1) plus the model's step and key.
+// linearizable. Candidates are tried in real-time order, indeterminate ones included (trying the
+// determinate ones first was measured: it is far slower on lease histories, where an unknown acquire
+// that did happen is needed early, and deep backtracking finds that out late).
+// A step (one op tried) costs O(1) plus the model's step and key.
 
 import type { Model, Operation } from "../models/model.js";
 import type { Engine, PartitionSearch, SearchLimits, SearchStatus } from "./engine.js";
@@ -16,6 +19,8 @@ import { realTimeEvents } from "./operations.js";
 import { blockingOperation, LongestPrefixes } from "./prefixes.js";
 
 const END = -1;
+/** Node kind of a call (a return is 0). */
+const CALL = 1;
 
 class TsSearch implements PartitionSearch {
   status: SearchStatus = "running";
@@ -25,11 +30,12 @@ class TsSearch implements PartitionSearch {
   private readonly model: Model<unknown>;
   private readonly maxCacheEntries: number;
   private readonly events: Int32Array;
-  // The linked list. Node k >= 1 is events[k-1]; nodeOp: the operation position; isCall; match: call -> return.
+  // The linked list. Node k >= 1 is events[k-1]; nodeOp: the operation position; kind: CALL, or 0 for a return;
+  // match: call -> return.
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
   private readonly nodeOp: Int32Array;
-  private readonly isCall: Uint8Array;
+  private readonly kind: Uint8Array;
   private readonly match: Int32Array;
   private readonly indeterminate: Uint8Array;
   // The configuration.
@@ -40,7 +46,7 @@ class TsSearch implements PartitionSearch {
   private readonly zobristLo: Int32Array;
   private readonly zobristHi: Int32Array;
   private remainingDeterminate = 0;
-  // The backtracking stack: the call node lifted, and the state before it.
+  // The backtracking stack: the call node lifted, its operation, and the state before it.
   private readonly stackNode: Int32Array;
   private readonly stackOp: Int32Array;
   private readonly stackState: unknown[];
@@ -60,7 +66,7 @@ class TsSearch implements PartitionSearch {
     this.prev = new Int32Array(2 * n + 1);
     this.next = new Int32Array(2 * n + 1);
     this.nodeOp = new Int32Array(2 * n + 1);
-    this.isCall = new Uint8Array(2 * n + 1);
+    this.kind = new Uint8Array(2 * n + 1);
     this.match = new Int32Array(2 * n + 1);
     this.indeterminate = new Uint8Array(n);
     const callNode = new Int32Array(n);
@@ -72,7 +78,7 @@ class TsSearch implements PartitionSearch {
       this.prev[node] = node - 1;
       this.next[node - 1] = node;
       if ((e & 1) === 0) {
-        this.isCall[node] = 1;
+        this.kind[node] = CALL;
         callNode[i] = node;
       } else {
         this.match[callNode[i]] = node;
@@ -109,12 +115,23 @@ class TsSearch implements PartitionSearch {
   run(maxSteps: number): SearchStatus {
     if (this.status !== "running") return this.status;
     if (this.disposed) throw new Error("run() on a disposed search");
-    const { model, ops, prev, next, nodeOp, isCall, match, indeterminate, bits, zobristLo, zobristHi } = this;
+    const {
+      model,
+      ops,
+      prev,
+      next,
+      nodeOp,
+      kind,
+      match,
+      indeterminate,
+      bits,
+      zobristLo,
+      zobristHi,
+      prefixes,
+    } = this;
     const memo = this.memo!;
     const stateIds = this.stateIds!;
-    const stackNode = this.stackNode;
-    const stackOp = this.stackOp;
-    const stackState = this.stackState;
+    const { stackNode, stackOp, stackState } = this;
     let { state, entry, depth, hashLo, hashHi, remainingDeterminate } = this;
     let budget = maxSteps;
     let status: SearchStatus = "running";
@@ -124,7 +141,7 @@ class TsSearch implements PartitionSearch {
         break;
       }
       const node = entry;
-      if (isCall[node] === 1) {
+      if (kind[node] === CALL) {
         if (budget <= 0) break;
         budget--;
         const i = nodeOp[node];
@@ -154,7 +171,7 @@ class TsSearch implements PartitionSearch {
             prev[next[node]] = prev[node];
             next[prev[ret]] = next[ret];
             if (next[ret] !== END) prev[next[ret]] = prev[ret];
-            if (depth >= this.prefixes.length) this.prefixes.offer(stackOp, depth, ops);
+            prefixes.reached(depth);
             entry = next[0];
             if (memo.size > this.maxCacheEntries) {
               status = "memory-limit";
@@ -171,6 +188,7 @@ class TsSearch implements PartitionSearch {
           status = "illegal";
           break;
         }
+        prefixes.leaving(stackOp, depth, ops);
         depth--;
         const top = stackNode[depth];
         const i = stackOp[depth];

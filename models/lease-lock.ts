@@ -1,7 +1,7 @@
 // The `lease-lock` model (DESIGN.md section 4): a lock whose holder keeps it only for a lease of ttl ms,
 // measured on clocks that may drift by a factor epsilon. docs/models.md explains it with examples.
-// Pure: it must never look at the clock, mutate a state or an operation, or keep anything between calls
-// except the parsed form of an op (a cache keyed by the op object).
+// Pure: it must never look at the clock, mutate a state or an operation, or keep anything between calls;
+// `prepare` returns a copy of each op carrying its parsed form.
 
 import { ownerReadResult, prepareLockOp } from "./lock-ops.js";
 import { type Model, type Operation, partitionByKey } from "./model.js";
@@ -41,6 +41,10 @@ interface LockParams {
 }
 
 const NS_PER_MS = 1_000_000;
+
+/** Where `prepare` keeps an op's parsed form (a symbol: invisible to JSON and to other code). */
+const PARAMS = Symbol("lease-lock params");
+type ParsedOperation = Operation & { [PARAMS]?: LockParams };
 const FREE: LeaseLockState = Object.freeze({
   holder: null,
   expLo: -Infinity,
@@ -65,10 +69,8 @@ export function leaseLockModel(options: LeaseLockOptions = {}): Model<LeaseLockS
   if (defaultTtlMs !== undefined && !(defaultTtlMs > 0)) {
     throw new RangeError(`lease-lock: defaultTtlMs must be > 0, got ${defaultTtlMs}`);
   }
-  const parsed = new WeakMap<Operation, LockParams>();
-
   function parse(op: Operation): LockParams {
-    const known = parsed.get(op);
+    const known = (op as ParsedOperation)[PARAMS];
     if (known) return known;
     let ttlMs = field(op.output, "ttlMs") ?? field(op.input, "ttlMs") ?? defaultTtlMs;
     if (op.f !== "acquire" && op.f !== "renew") ttlMs = Infinity;
@@ -95,15 +97,13 @@ export function leaseLockModel(options: LeaseLockOptions = {}): Model<LeaseLockS
     if (fencing && op.f === "acquire" && !op.indeterminate && token === null) {
       throw new ModelInputError("lease-lock", op, "fencing is on but this ok acquire has no value.token");
     }
-    const params: LockParams = {
+    return {
       owner: ownerOf(op),
       minLeaseNs: ttlMs === Infinity ? Infinity : ttlMs * NS_PER_MS * (1 - epsilon),
       leaseStart: typeof granted === "number" ? Math.min(op.invokeTime, granted) : op.invokeTime,
       token,
       read: op.f === "owner" ? ownerReadResult(op) : null,
     };
-    parsed.set(op, params);
-    return params;
   }
 
   return {
@@ -158,8 +158,10 @@ export function leaseLockModel(options: LeaseLockOptions = {}): Model<LeaseLockS
     partition: partitionByKey,
     prepare(op) {
       const prepared = prepareLockOp("lease-lock", op);
-      if (prepared) parse(prepared); // reject bad input before the search starts
-      return prepared;
+      if (!prepared) return undefined;
+      // Parse once (rejecting bad input before the search starts) and keep the result on a copy of the op.
+      const params = parse(prepared);
+      return Object.assign({}, prepared, { [PARAMS]: params });
     },
     describeOperation(op) {
       const o = parse(op);
