@@ -4,7 +4,7 @@
 // (backends/doctor-checks.ts for binaries and Docker; the nemesis's fault checks); nothing here knows them.
 // A check must never leave anything behind: the namespace probe is written to a ledger and removed.
 
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { findIp, namespacesPossible, run } from "./hosts.js";
 import { Ledger } from "./ledger.js";
 
@@ -153,6 +153,28 @@ export function hostChecks(): DoctorCheck[] {
                 fix: "update-alternatives --set iptables /usr/sbin/iptables-legacy (or -nft), whichever works",
               };
         });
+      },
+    },
+    {
+      id: "bridge-forward",
+      title: "forwarding between namespaced hosts",
+      requiredForDefault: false,
+      run: async () => {
+        if (!namespacesPossible()) return { ok: false, detail: "needs namespaces", fix: ROOT_FIX };
+        let callsIptables = "0";
+        try {
+          callsIptables = readFileSync("/proc/sys/net/bridge/bridge-nf-call-iptables", "utf8").trim();
+        } catch {}
+        if (callsIptables !== "1") return { ok: true, detail: "bridged traffic bypasses iptables" };
+        const forward = await run("iptables", ["-w", "-S", "FORWARD"]).catch(() => "");
+        return /^-P FORWARD DROP/m.test(forward)
+          ? {
+              ok: false,
+              detail:
+                "bridged traffic goes through iptables and the FORWARD policy is DROP (Docker sets this): hosts cannot reach each other",
+              fix: "iptables -I FORWARD -i 'lsb+' -o 'lsb+' -j ACCEPT",
+            }
+          : { ok: true, detail: "bridged traffic goes through iptables; FORWARD accepts it" };
       },
     },
     {

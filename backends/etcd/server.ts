@@ -218,7 +218,7 @@ export async function startEtcdCluster(opts: EtcdClusterOptions): Promise<EtcdCl
   );
   const cluster = new EtcdCluster(members);
   try {
-    for (const m of members) await m.start();
+    await Promise.all(members.map((m) => m.start()));
     await cluster.waitHealthy(opts.healthTimeoutMs ?? 15_000);
   } catch (err) {
     await cluster.stop(1_000);

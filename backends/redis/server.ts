@@ -215,7 +215,7 @@ export async function startRedis(
     nodes[1].replicaOf = { address: nodes[0].address, port: nodes[0].port };
   const deployment = new RedisDeployment(opts.topology, nodes);
   try {
-    for (const n of nodes) await n.start();
+    await Promise.all(nodes.map((n) => n.start()));
     await Promise.all(nodes.map((n) => n.waitReady()));
   } catch (err) {
     await deployment.stop(1_000);
