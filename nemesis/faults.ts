@@ -370,7 +370,7 @@ export const failoverFault: Fault = {
         fault: "failover",
         f: "cut-replication",
         value: { primary: from, replica: fo.replica.name },
-        stopF: "failover",
+        stopF: "promote",
         async stop() {
           const ev = await fo.promote();
           await ctx.partitioner!.unpartition(

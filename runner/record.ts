@@ -14,6 +14,7 @@ import { type Endpoints, type LockDefinition, resolveLock } from "../backends/re
 import { teardownOnSignals, undoLive } from "../nemesis/cleanup.js";
 import type { Host, HostMode } from "../nemesis/hosts.js";
 import { Ledger } from "../nemesis/ledger.js";
+import { RunNemesis } from "../nemesis/run.js";
 import { RunnerClient } from "./client.js";
 import { RunClock } from "./clock.js";
 import { SeededRandom } from "./random.js";
@@ -47,6 +48,9 @@ export interface RecordOptions {
   workload?: Partial<Omit<WorkloadConfig, "keys" | "ttlMs" | "fenced">>;
   /** Client-side grace added to every call's timeout before a worker counts as unresponsive. */
   graceMs?: number;
+  /** Faults to inject (`--nemesis kill,pause,...|all`), and every how many seconds (`--nemesis-interval`). */
+  nemesis?: string;
+  nemesisIntervalS?: number;
 }
 
 export interface RecordResult {
@@ -97,6 +101,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   let endpoints: Endpoints | undefined;
   let interrupted = false;
   let tornDown: Promise<void> | undefined;
+  let nemesis: RunNemesis | undefined;
 
   const writeTestJson = async (extra: Record<string, unknown>) => {
     const versions: Record<string, string | undefined> = {
@@ -135,6 +140,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
 
   const teardown = (): Promise<void> => {
     tornDown ??= (async () => {
+      await nemesis
+        ?.dispose()
+        .catch((err) => log(`locksmith: healing the nemesis: ${(err as Error).message}`));
       recorder?.close();
       await Promise.all(workers.map((w) => w.kill().catch(() => {})));
       await provisioner?.stop().catch((err) => log(`locksmith: stopping servers: ${(err as Error).message}`));
@@ -157,11 +165,20 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   try {
     log(`starting ${def.topology} for ${def.name}...`);
     const t0 = Date.now();
+    if (opts.nemesis) {
+      nemesis = await RunNemesis.prepare(ledger, {
+        faults: opts.nemesis,
+        intervalS: opts.nemesisIntervalS,
+      }).catch((err: Error) => {
+        throw new RecordInputError(`--nemesis: ${err.message}`);
+      });
+    }
     provisioner = await LocalProvisioner.create({
       runId,
       ledger,
       noInstall: opts.noInstall,
       hostMode: opts.hostMode,
+      serverEnv: nemesis?.serverEnv(),
     });
     const deployment = await provisioner.start(provisionTopology(def.topology));
     endpoints = clientEndpoints(def.topology, deployment);
@@ -172,9 +189,29 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const network = provisioner.network;
     const hosts: Host[] = [];
     for (let i = 0; i < opts.clients; i++) hosts.push(await network.addHost(`c${i}`));
+    const currentWorkers: WorkerProcess[] = [];
+    await nemesis?.attach(network, {
+      system:
+        def.topology === "etcd-cluster"
+          ? "etcd"
+          : def.topology === "redis-replicated"
+            ? "redis-replicated"
+            : "redis",
+      servers: deployment.redis?.nodes ?? deployment.servers,
+      clients: hosts.map((host, i) => ({
+        name: `c${i}`,
+        host,
+        get pid() {
+          return currentWorkers[i]?.pid;
+        },
+      })),
+      clientHosts: hosts,
+      leader: deployment.etcd ? async () => (await deployment.etcd?.leader())?.name : undefined,
+    });
     const logDir = provisioner.dir;
     const startWorker = async (index: number, generation: number) => {
       const w = await WorkerProcess.start({
+        env: nemesis?.clientEnv(hosts[index]),
         host: hosts[index],
         ledger,
         name: `client ${index}${generation ? ` (#${generation})` : ""}`,
@@ -184,6 +221,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         logFile: join(logDir, `client-${index}.log`),
       });
       workers.push(w);
+      currentWorkers[index] = w;
       return w;
     };
     const first = await Promise.all(hosts.map((_, i) => startWorker(i, 0)));
@@ -214,6 +252,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const master = new SeededRandom(seed);
     const stopAt = clock.now() + opts.durationS * 1e9;
     log(`recording for ${opts.durationS} s...`);
+    const nemesisDone = nemesis?.start(master.int(2 ** 32), opts.durationS * 1000, {
+      invoke: (f, value) => recorder?.invoke("nemesis", f, undefined, value),
+      complete: (inv, type, value, error) =>
+        inv && recorder?.complete(inv as ReturnType<Recorder["invoke"]>, type, value, error),
+    });
     await Promise.all(
       clients.map((c) =>
         new ClientLoop(c, cfg, clock, new SeededRandom(master.int(2 ** 32)), unique)
@@ -224,6 +267,14 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       ),
     );
     const ranS = clock.now() / 1e9;
+    if (nemesis) {
+      await nemesis.stop();
+      const faults = await nemesisDone;
+      log(
+        `nemesis: ${faults?.started ?? 0} faults started, ${faults?.stopped ?? 0} stopped, healed: ${faults?.healed.join("; ") || "nothing left"}`,
+      );
+      for (const u of nemesis.unsupported()) log(`nemesis: ${u.fault} not run here: ${u.why}`);
+    }
 
     // Final reads, on a process of their own, with every client done.
     const finalProcess = nextProcess++;

@@ -21,6 +21,8 @@ interface RecordCliOptions {
   fenced?: boolean;
   install: boolean;
   resources?: string;
+  nemesis?: string;
+  nemesisInterval?: string;
 }
 
 /** A whole number within [min, max], or a UsageError naming the option. */
@@ -70,6 +72,11 @@ export function registerRecord(program: Command): void {
     .option("--fenced", "the protected resource checks fencing tokens")
     .option("--resources <list>", `protected resources, comma-separated (${RESOURCE_KINDS.join(",")})`)
     .option("--no-install", "refuse to install missing binaries (print the command instead)")
+    .option(
+      "--nemesis <faults>",
+      "faults to inject: kill,pause,partition,loss,delay,clock,failover,client-pause or all",
+    )
+    .option("--nemesis-interval <seconds>", "seconds between fault starts and stops", "5")
     .action(async (opts: RecordCliOptions) => {
       const clients = parseWhole("--clients", opts.clients, 1, 64);
       const keys = parseWhole("--keys", opts.keys, 1, 1_000);
@@ -90,6 +97,8 @@ export function registerRecord(program: Command): void {
           noInstall: !opts.install,
           resources,
           handleSignals: true,
+          nemesis: opts.nemesis,
+          nemesisIntervalS: parseSeconds("--nemesis-interval", opts.nemesisInterval ?? "5"),
         });
         process.stdout.write(`seed ${result.seed}\n${formatSummary(result.summary)}\n`);
       } catch (err) {
