@@ -1,0 +1,176 @@
+// Live: each of the eight lock clients records contended work against real servers started by the
+// project's provisioning (no faults); every history but naive's is lease-lock linearizable and naive's is
+// not. Then Ctrl-C (SIGINT) of `locksmith record` mid-run leaves nothing behind. The record command's
+// default is 20 s; these runs take 10 s each to keep the suite's time reasonable (the verdicts hold).
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { builtinLockNames } from "../../backends/registry.js";
+import { check } from "../../checker/check.js";
+import { loadHistory } from "../../histories/load.js";
+import type { History, ProcessId } from "../../histories/op.js";
+import { getModel } from "../../models/index.js";
+import { findIp, runTag } from "../../nemesis/hosts.js";
+import { readLedgers } from "../../nemesis/ledger.js";
+import { readProcState } from "../../nemesis/processes.js";
+import { record } from "../../runner/record.js";
+
+const dir = mkdtempSync(join(tmpdir(), "locksmith-record-live-"));
+const stateDir = join(dir, "state");
+const savedStateDir = process.env.LOCKSMITH_STATE_DIR;
+
+beforeAll(() => {
+  process.env.LOCKSMITH_STATE_DIR = stateDir;
+});
+
+afterAll(() => {
+  if (savedStateDir === undefined) delete process.env.LOCKSMITH_STATE_DIR;
+  else process.env.LOCKSMITH_STATE_DIR = savedStateDir;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Namespaces that exist now and belong to run `runId`. */
+async function namespacesOf(runId: string): Promise<string[]> {
+  const ip = findIp();
+  if (!ip) return [];
+  const out = await new Promise<string>((resolve) => {
+    const child = spawn(ip, ["netns", "list"], { stdio: ["ignore", "pipe", "ignore"] });
+    let text = "";
+    child.stdout.on("data", (d: Buffer) => {
+      text += d.toString();
+    });
+    child.on("close", () => resolve(text));
+  });
+  const tag = `ls-${runTag(runId)}-`;
+  return out.split("\n").filter((line) => line.startsWith(tag));
+}
+
+/** Acquires that overlap in time with an acquire of the same key by another process: contention. */
+function contendedAcquires(history: History): number {
+  const open = new Map<string, Set<ProcessId>>();
+  const contended = new Set<string>();
+  for (const op of history) {
+    if (op.f !== "acquire" || op.key === undefined) continue;
+    const procs = open.get(op.key) ?? new Set<ProcessId>();
+    open.set(op.key, procs);
+    if (op.type === "invoke") {
+      if (procs.size > 0) {
+        contended.add(`${op.process}@${op.index}`);
+        for (const p of procs) contended.add(`${p}@open`);
+      }
+      procs.add(op.process);
+    } else procs.delete(op.process);
+  }
+  return contended.size;
+}
+
+/** Every pid a ledger ever recorded for a process (create and update lines). */
+function ledgerPids(path: string): number[] {
+  const pids = new Set<number>();
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const entry = JSON.parse(line) as { resource?: { kind: string; pid?: number } };
+    if (entry.resource?.kind === "process" && entry.resource.pid) pids.add(entry.resource.pid);
+  }
+  return [...pids];
+}
+
+/** Nothing of run `runId` is left: ledger closed with nothing outstanding, no process, namespace or temp dir. */
+async function expectNothingLeft(runId: string): Promise<void> {
+  const ledger = readLedgers(stateDir).find((l) => l.runId === runId);
+  expect(ledger, `ledger of ${runId}`).toBeDefined();
+  if (!ledger) return;
+  expect(ledger.outstanding).toEqual([]);
+  expect(ledger.closed).toBe(true);
+  const pids = ledgerPids(ledger.path);
+  expect(pids.length).toBeGreaterThan(0);
+  for (const pid of pids) {
+    const state = readProcState(pid);
+    expect(state === undefined || state === "Z", `pid ${pid} is still running (${state})`).toBe(true);
+  }
+  expect(await namespacesOf(runId)).toEqual([]);
+  expect(existsSync(join(tmpdir(), `locksmith-${runId}`))).toBe(false);
+}
+
+describe("locksmith record against live servers", () => {
+  for (const lock of builtinLockNames()) {
+    it(`${lock}: records contended work; the lease-lock verdict is ${lock === "naive" ? "false" : "true"}`, async () => {
+      const lines: string[] = [];
+      const out = join(dir, lock);
+      const result = await record({
+        lock,
+        clients: 5,
+        keys: 2,
+        ttlMs: 2_000,
+        durationS: 10,
+        outDir: out,
+        log: (line) => lines.push(line),
+      });
+      const counts = result.summary.counts;
+      expect(counts["acquire ok"] ?? 0, lines.join("\n")).toBeGreaterThanOrEqual(5);
+      expect(counts["res-write ok"] ?? 0).toBeGreaterThan(0);
+      const test = JSON.parse(readFileSync(join(out, "test.json"), "utf8"));
+      expect(test).toMatchObject({ seed: result.seed, config: { lock, clients: 5, keys: 2, ttlMs: 2000 } });
+
+      const { history } = await loadHistory(join(out, "history.jsonl"));
+      expect(history.length).toBe(result.summary.ops);
+      expect(
+        contendedAcquires(history),
+        "acquires of one key by different clients overlapping",
+      ).toBeGreaterThan(0);
+      const verdict = check(history, getModel("lease-lock"), { timeLimitMs: 60_000 });
+      expect(
+        verdict.valid,
+        `seed ${result.seed}: ${JSON.stringify(verdict.counterexample ?? verdict.cause)}`,
+      ).toBe(lock !== "naive");
+      await expectNothingLeft(result.runId);
+    }, 400_000);
+  }
+
+  it("Ctrl-C (SIGINT) mid-run tears everything down and leaves a readable history prefix", async () => {
+    const out = join(dir, "interrupted");
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "cli/bin.ts",
+        "record",
+        "--lock",
+        "redis-single",
+        "--clients",
+        "3",
+        "--keys",
+        "1",
+        "--ttl",
+        "2000",
+        "--duration",
+        "60",
+        "--out",
+        out,
+      ],
+      { env: { ...process.env, LOCKSMITH_STATE_DIR: stateDir }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const deadline = Date.now() + 180_000;
+    while (!stderr.includes("recording for") && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stderr).toContain("recording for");
+    await new Promise((r) => setTimeout(r, 1_500)); // let some ops happen
+    child.kill("SIGINT");
+    const code = await exited;
+    expect(code, stderr).toBe(130);
+    const test = JSON.parse(readFileSync(join(out, "test.json"), "utf8"));
+    expect(test.interrupted).toBe(true);
+    const { history } = await loadHistory(join(out, "history.jsonl"));
+    expect(history.length).toBeGreaterThan(0);
+    await expectNothingLeft(test.runId);
+  }, 300_000);
+});
