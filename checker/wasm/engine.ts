@@ -46,6 +46,7 @@ class WasmPartitionSearch implements PartitionSearch {
       i32[w + 2] = enc.b[i];
       i32[w + 3] = enc.c[i];
       i32[w + 4] = op.indeterminate ? 0 : 1;
+      i32[w + 5] = enc.d[i];
       const d = p >> 3;
       f64[d + 4] = op.invokeTime;
       f64[d + 5] = op.indeterminate ? Number.POSITIVE_INFINITY : op.completeTime;

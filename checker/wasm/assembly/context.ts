@@ -8,7 +8,8 @@ export const STATUS_MEMORY: i32 = 3;
 
 /**
  * One operation record, OP_SIZE bytes, written by the TS codec:
- * kind i32 @0, a i32 @4, b i32 @8, c i32 @12, det i32 @16 (1 = ok, 0 = info),
+ * kind i32 @0, a i32 @4, b i32 @8, c i32 @12, det i32 @16 (1 = ok, 0 = info), d i32 @20 (lease-lock:
+ * the owner whose identity this op observes, 0 = none),
  * invoke f64 @32, complete f64 @40 (Infinity for info), x f64 @48, y f64 @56.
  */
 export const OP_SIZE: usize = 64;
@@ -46,6 +47,8 @@ export class Ctx {
   stackState: usize = 0;
   prefixes: usize = 0;
   prefixLens: usize = 0;
+  /** lease-lock: per owner id, how many unlinearized ops observe that owner (see stepLeaseLock). */
+  mentions: usize = 0;
   // memo cache: an arena of entries (hash u64, 4 x i64 state, bitset words) and a slot table
   cacheArena: usize = 0;
   cacheCount: i32 = 0;

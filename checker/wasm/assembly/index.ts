@@ -4,7 +4,7 @@
 // memory addressed by its pointer, created by `create` and released by `release`.
 // This module must never call out to JS during a search, and never allocate managed objects in the loop.
 
-import { stepModel, g0, g1, g2, g3, OP_DET, MODEL_KV, kvInitialTuple } from "./models";
+import { stepModel, g0, g1, g2, g3, gPoint, OP_COMPLETE, OP_DET, OP_D, OP_INVOKE, MODEL_KV, MODEL_LEASE_LOCK, kvInitialTuple } from "./models";
 import { Ctx, OP_SIZE, STATUS_RUNNING, STATUS_LINEARIZABLE, STATUS_ILLEGAL, STATUS_MEMORY } from "./context";
 import { cacheInsertIfAbsent, cacheInit, cacheFree } from "./cache";
 import { tupleFree, tupleInit } from "./tuples";
@@ -50,6 +50,7 @@ export function create(model: i32, n: i32, auxInts: i32, keys: i32, maxEntries: 
   c.prefixLens = zalloc(<usize>MAX_PREFIXES * 4);
   c.failOp = -1;
   c.failDepth = -1;
+  if (model == MODEL_LEASE_LOCK) c.mentions = zalloc(<usize>keys * 4 + 4);
   return changetype<usize>(c);
 }
 
@@ -82,6 +83,10 @@ export function start(ctx: usize, s0: i32, s1: i32, s2: f64, s3: f64, seed: f64)
     z = splitmix(z);
     store<u64>(c.zob + (<usize>i << 3), z);
     if (load<i32>(c.ops + <usize>i * OP_SIZE + OP_DET) != 0) det++;
+    if (c.mentions != 0) {
+      const d = load<i32>(c.ops + <usize>i * OP_SIZE + OP_D);
+      if (d > 0) store<i32>(c.mentions + (<usize>d << 2), load<i32>(c.mentions + (<usize>d << 2)) + 1);
+    }
   }
   c.remainingDet = det;
   c.s0 = <i64>s0;
@@ -126,6 +131,17 @@ export function start(ctx: usize, s0: i32, s1: i32, s2: f64, s3: f64, seed: f64)
   store<i32>(prev + (<usize>ne << 2), e);
 }
 
+/** The completion time of the earliest return still in the list, other than that of call `e`. */
+function firstDeadline(c: Ctx, e: i32): f64 {
+  const next = c.next;
+  let x = load<i32>(next);
+  while (x != 0) {
+    if ((x & 1) == 0 && x != e + 1) return load<f64>(c.ops + <usize>((x - 2) >> 1) * OP_SIZE + OP_COMPLETE);
+    x = load<i32>(next + (<usize>x << 2));
+  }
+  return Infinity;
+}
+
 function recordPrefix(c: Ctx): void {
   if (c.pendingBest) {
     c.prefixCount = 0;
@@ -162,6 +178,8 @@ export function run(ctx: usize, maxSteps: f64): i32 {
   let hash = c.hash;
   let depth = c.depth;
   let status = STATUS_RUNNING;
+  const lease = c.model == MODEL_LEASE_LOCK;
+  const mentions = c.mentions;
   while (true) {
     if (c.remainingDet == 0) {
       status = STATUS_LINEARIZABLE;
@@ -173,7 +191,22 @@ export function run(ctx: usize, maxSteps: f64): i32 {
       taken++;
       const op = (cur - 1) >> 1;
       const rec = ops + <usize>op * OP_SIZE;
-      if (stepModel(c, rec, s0, s1, s2, s3)) {
+      let minInvoke: f64 = -Infinity;
+      if (lease) {
+        // The earliest call left once this op is lifted: the list is in time order, so skip its own entries.
+        let first = load<i32>(next);
+        if (first == cur) first = load<i32>(next + (<usize>first << 2));
+        if (first == cur + 1) first = load<i32>(next + (<usize>first << 2));
+        minInvoke = first == 0 ? Infinity : load<f64>(ops + <usize>((first - 1) >> 1) * OP_SIZE + OP_INVOKE);
+      }
+      const det = load<i32>(rec + OP_DET) != 0;
+      if (
+        stepModel(c, rec, s0, s1, s2, s3, minInvoke) &&
+        // An info op that changes nothing (lease-lock: nothing but a later `now`) need never be placed.
+        (det || g0 != s0 || g1 != s1 || g2 != s2 || (!lease && g3 != s3)) &&
+        // lease-lock: placed this late, some other op could no longer complete in time: a dead end.
+        (!lease || gPoint <= firstDeadline(c, cur))
+      ) {
         const wordPtr = bits + (<usize>(op >> 6) << 3);
         const bit: u64 = (<u64>1) << (<u64>(op & 63));
         const h = hash ^ load<u64>(zob + (<usize>op << 3));
@@ -193,7 +226,11 @@ export function run(ctx: usize, maxSteps: f64): i32 {
           s3 = g3;
           hash = h;
           lift(c, cur);
-          if (load<i32>(rec + OP_DET) != 0) c.remainingDet--;
+          if (det) c.remainingDet--;
+          if (mentions != 0) {
+            const d = load<i32>(rec + OP_D);
+            if (d > 0) store<i32>(mentions + (<usize>d << 2), load<i32>(mentions + (<usize>d << 2)) - 1);
+          }
           if (depth > c.bestDepth) {
             c.bestDepth = depth;
             c.pendingBest = true;
@@ -238,6 +275,10 @@ export function run(ctx: usize, maxSteps: f64): i32 {
       hash ^= load<u64>(zob + (<usize>pop << 3));
       unlift(c, e);
       if (load<i32>(ops + <usize>pop * OP_SIZE + OP_DET) != 0) c.remainingDet++;
+      if (mentions != 0) {
+        const d = load<i32>(ops + <usize>pop * OP_SIZE + OP_D);
+        if (d > 0) store<i32>(mentions + (<usize>d << 2), load<i32>(mentions + (<usize>d << 2)) + 1);
+      }
       cur = load<i32>(next + (<usize>e << 2));
     }
   }
@@ -291,6 +332,7 @@ export function release(ctx: usize): void {
   heap.free(c.stackState);
   heap.free(c.prefixes);
   heap.free(c.prefixLens);
+  if (c.mentions != 0) heap.free(c.mentions);
   heap.free(ctx);
 }
 

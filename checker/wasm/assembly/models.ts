@@ -10,6 +10,7 @@ export const OP_A: usize = 4;
 export const OP_B: usize = 8;
 export const OP_C: usize = 12;
 export const OP_DET: usize = 16;
+export const OP_D: usize = 20;
 export const OP_INVOKE: usize = 32;
 export const OP_COMPLETE: usize = 40;
 export const OP_X: usize = 48;
@@ -24,6 +25,8 @@ export let g0: i64 = 0;
 export let g1: i64 = 0;
 export let g2: i64 = 0;
 export let g3: i64 = 0;
+/** lease-lock: the linearization point of the last step, before `now` is made canonical. */
+export let gPoint: f64 = 0;
 
 // table (register, cas-register, mutex, multi-register): s0 = state id; kind 1: b = offset in aux of
 // the op's column of next states (-1: illegal), as tabulated by codecs/finite.ts with the TS model's step.
@@ -58,7 +61,7 @@ function stepOwnerMutex(rec: usize, s0: i64): bool {
 // until max(base, expLo); p must be <= complete (Infinity for info ops).
 // kinds: 1 acquire by a, token rank b (-1: unfenced or none), x = its expLo; 2 renew by a, x = invoke +
 // minimum lease; 3 release by a; 4 owner read = a (0 = none); 0 never legal.
-function stepLeaseLock(rec: usize, s0: i64, s1: i64, s2: i64, s3: i64): bool {
+function stepLeaseLockRaw(rec: usize, s0: i64, s1: i64, s2: i64, s3: i64): bool {
   const kind = load<i32>(rec, OP_KIND);
   const a = <i64>load<i32>(rec, OP_A);
   const expLo = reinterpret<f64>(s2);
@@ -113,6 +116,30 @@ function stepLeaseLock(rec: usize, s0: i64, s1: i64, s2: i64, s3: i64): bool {
   return false;
 }
 
+/**
+ * A lease-lock step, then the state made canonical for the memo (both rewrites keep every future the
+ * same, given the ops not yet linearized):
+ * - a holder whose lease may have ended by now (expLo <= now), and whom no remaining op observes (no
+ *   renew or release by it, no owner read returning it), acts exactly like no holder: every op that
+ *   needs the lease to have ended gets p = max(now, invoke) either way;
+ * - `now` no later than the earliest invocation still to place (`minInvoke`) constrains nothing.
+ */
+function stepLeaseLock(c: Ctx, rec: usize, s0: i64, s1: i64, s2: i64, s3: i64, minInvoke: f64): bool {
+  if (!stepLeaseLockRaw(rec, s0, s1, s2, s3)) return false;
+  gPoint = reinterpret<f64>(g3);
+  const holder = g0;
+  if (holder != 0 && reinterpret<f64>(g2) <= reinterpret<f64>(g3)) {
+    let observers = load<i32>(c.mentions + (<usize>holder << 2));
+    if (<i64>load<i32>(rec, OP_D) == holder) observers--;
+    if (observers == 0) {
+      g0 = 0;
+      g2 = reinterpret<i64>(-Infinity);
+    }
+  }
+  if (reinterpret<f64>(g3) <= minInvoke) g3 = reinterpret<i64>(-Infinity);
+  return true;
+}
+
 // kv: per-key states are dense ints precomputed by the codec (0 = "", the last = "dead": a string no
 // get of that key can ever match). One key: s0 is that key's state; several: s0 is an interned tuple.
 // kinds: 1 get (c key, a = required state, -2 = none reachable), 2 put (c key, a = state),
@@ -140,14 +167,14 @@ function stepKv(c: Ctx, rec: usize, s0: i64): bool {
   return true;
 }
 
-@inline export function stepModel(c: Ctx, rec: usize, s0: i64, s1: i64, s2: i64, s3: i64): bool {
+@inline export function stepModel(c: Ctx, rec: usize, s0: i64, s1: i64, s2: i64, s3: i64, minInvoke: f64): bool {
   const model = c.model;
   g1 = s1;
   g2 = s2;
   g3 = s3;
   if (model == MODEL_TABLE) return stepTable(c, rec, s0);
   if (model == MODEL_KV) return stepKv(c, rec, s0);
-  if (model == MODEL_LEASE_LOCK) return stepLeaseLock(rec, s0, s1, s2, s3);
+  if (model == MODEL_LEASE_LOCK) return stepLeaseLock(c, rec, s0, s1, s2, s3, minInvoke);
   if (model == MODEL_OWNER_MUTEX) return stepOwnerMutex(rec, s0);
   return false;
 }

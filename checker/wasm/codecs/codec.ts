@@ -14,12 +14,14 @@ export const MODEL_CODE = {
 
 export interface EncodedPartition {
   model: number;
-  /** kv: the number of keys in the partition (more than one: states are interned tuples); else 1. */
+  /** kv: the number of keys in the partition (more than one: states are interned tuples); lease-lock: owners + 1; else 1. */
   keys: number;
   kind: Int32Array;
   a: Int32Array;
   b: Int32Array;
   c: Int32Array;
+  /** lease-lock: the owner this op observes (renew/release by it, an owner read returning it), else 0. */
+  d: Int32Array;
   x: Float64Array;
   aux: Int32Array;
   /** Initial state: two ints and two floats. */
@@ -49,6 +51,7 @@ export function emptyEncoding(model: number, n: number): EncodedPartition {
     a: new Int32Array(n),
     b: new Int32Array(n),
     c: new Int32Array(n),
+    d: new Int32Array(n),
     x: new Float64Array(n),
     aux: new Int32Array(0),
     init: [0, 0, 0, 0],

@@ -55,6 +55,7 @@ export const leaseLockCodec: ModelCodec = {
           enc.kind[i] = LEASE_KIND.renew;
           const owner = ownerOf(op);
           enc.a[i] = owners.id(owner);
+          enc.d[i] = enc.a[i];
           const after = m.step(
             {
               holder: owner,
@@ -71,11 +72,13 @@ export const leaseLockCodec: ModelCodec = {
         case "release":
           enc.kind[i] = LEASE_KIND.release;
           enc.a[i] = owners.id(ownerOf(op));
+          enc.d[i] = enc.a[i];
           return;
         case "owner": {
           const read = ownerReadResult(op);
           enc.kind[i] = LEASE_KIND.owner;
           enc.a[i] = read === null ? 0 : owners.id(read);
+          enc.d[i] = enc.a[i];
           return;
         }
         default:
@@ -92,6 +95,7 @@ export const leaseLockCodec: ModelCodec = {
     const lastToken = free.lastToken;
     if (lastToken !== null) throw new Error("lease-lock codec: an initial fencing token is not supported");
     enc.init = [free.holder === null ? 0 : owners.id(free.holder), -1, free.expLo, free.now];
+    enc.keys = owners.size + 1;
     return enc;
   },
 };
