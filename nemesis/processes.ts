@@ -138,7 +138,8 @@ export function spawnOnHost(host: Host, argv: string[], opts: SpawnOnHostOptions
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env, LOCKSMITH_TAG: tag },
       stdio,
-      detached: false,
+      // own process group: a terminal's Ctrl-C reaches only the runner, which then tears down in order
+      detached: true,
     });
   } catch (err) {
     if (logFd !== undefined) closeSync(logFd);
