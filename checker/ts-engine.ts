@@ -50,6 +50,9 @@ class TsSearch implements PartitionSearch {
   private readonly stackNode: Int32Array;
   private readonly stackOp: Int32Array;
   private readonly stackState: unknown[];
+  private readonly stackSid: Int32Array;
+  /** The interned id of `state`'s key. */
+  private stateId: number;
   private depth = 0;
   private entry: number;
   private memo: MemoTable | undefined;
@@ -108,7 +111,10 @@ class TsSearch implements PartitionSearch {
     this.stackNode = new Int32Array(n);
     this.stackOp = new Int32Array(n);
     this.stackState = new Array(n);
+    this.stackSid = new Int32Array(n);
     this.state = model.init();
+    this.stateId = 0;
+    this.stateIds!.set(model.key(this.state), 0);
     this.entry = this.next[0];
   }
 
@@ -131,8 +137,8 @@ class TsSearch implements PartitionSearch {
     } = this;
     const memo = this.memo!;
     const stateIds = this.stateIds!;
-    const { stackNode, stackOp, stackState } = this;
-    let { state, entry, depth, hashLo, hashHi, remainingDeterminate } = this;
+    const { stackNode, stackOp, stackState, stackSid } = this;
+    let { state, stateId, entry, depth, hashLo, hashHi, remainingDeterminate } = this;
     let budget = maxSteps;
     let status: SearchStatus = "running";
     for (;;) {
@@ -156,12 +162,17 @@ class TsSearch implements PartitionSearch {
           const lo = hashLo ^ zobristLo[i];
           const hi = hashHi ^ zobristHi[i];
           bits[i >>> 5] ^= 1 << (i & 31);
-          if (memo.insertIfAbsent(lo, hi, sid, bits)) {
+          // An indeterminate op that leaves the state as it was is never worth placing: every way on
+          // from there is also open without it (nothing has to follow it), so it is skipped.
+          const useless = indeterminate[i] === 1 && sid === stateId;
+          if (!useless && memo.insertIfAbsent(lo, hi, sid, bits)) {
             stackNode[depth] = node;
             stackOp[depth] = i;
             stackState[depth] = state;
+            stackSid[depth] = stateId;
             depth++;
             state = after;
+            stateId = sid;
             hashLo = lo;
             hashHi = hi;
             if (indeterminate[i] === 0) remainingDeterminate--;
@@ -193,6 +204,7 @@ class TsSearch implements PartitionSearch {
         const top = stackNode[depth];
         const i = stackOp[depth];
         state = stackState[depth];
+        stateId = stackSid[depth];
         stackState[depth] = undefined;
         hashLo ^= zobristLo[i];
         hashHi ^= zobristHi[i];
@@ -209,6 +221,7 @@ class TsSearch implements PartitionSearch {
     }
     this.steps += maxSteps - budget;
     this.state = state;
+    this.stateId = stateId;
     this.entry = entry;
     this.depth = depth;
     this.hashLo = hashLo;

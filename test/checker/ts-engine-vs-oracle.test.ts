@@ -1,6 +1,6 @@
 // Property: on many thousands of small random histories (info ops included), for every built-in model,
-// the TS engine and the brute-force oracle give the same verdict and find longest prefixes of the same
-// length; and checking key by key agrees with checking the whole history at once.
+// the TS engine and the brute-force oracle give the same verdict (and, without unknown ops, longest
+// prefixes of the same length); and checking key by key agrees with checking the whole history at once.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -22,9 +22,13 @@ describe("TS engine agrees with the oracle", () => {
         expect(ts.valid).toBe(oracle.valid);
         if (ts.valid === false) {
           illegal++;
-          const tsLongest = ts.counterexample!.longestPrefixes[0].length;
-          const oracleLongest = oracle.counterexample!.longestPrefixes[0].length;
-          expect(tsLongest).toBe(oracleLongest);
+          // With no unknown ops both search every prefix, so their longest have the same length. (The TS
+          // engine skips an unknown op that would change nothing, so with them its prefixes may be shorter.)
+          if (!history.some((op) => op.type === "info")) {
+            const tsLongest = ts.counterexample!.longestPrefixes[0].length;
+            const oracleLongest = oracle.counterexample!.longestPrefixes[0].length;
+            expect(tsLongest).toBe(oracleLongest);
+          }
         } else legal++;
         if (model.partition) {
           expect(check(history, model, { engine: "ts" }).valid).toBe(ts.valid);
