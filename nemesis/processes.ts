@@ -20,6 +20,12 @@ export interface SpawnOnHostOptions {
   /** Append stdout and stderr to this file; default: ignore them (or pipe, with `pipe: true`). */
   logFile?: string;
   pipe?: boolean;
+  /**
+   * Put the program in its own process group, so a terminal's Ctrl-C reaches only the runner (which then
+   * tears down in order). Default false: Ctrl-C in a terminal also stops the program directly, which is the
+   * safer default for tests whose ledgers live in temp dirs.
+   */
+  ownProcessGroup?: boolean;
   /** Add an 'ipc' channel as fd 3 (for Node workers: `child.send`/`process.on("message")`). */
   ipc?: boolean;
 }
@@ -138,8 +144,7 @@ export function spawnOnHost(host: Host, argv: string[], opts: SpawnOnHostOptions
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env, LOCKSMITH_TAG: tag },
       stdio,
-      // own process group: a terminal's Ctrl-C reaches only the runner, which then tears down in order
-      detached: true,
+      detached: opts.ownProcessGroup ?? false,
     });
   } catch (err) {
     if (logFd !== undefined) closeSync(logFd);
