@@ -2,7 +2,7 @@
 // field types, dense indexes, time never going backwards, and invoke/completion pairing per process.
 // It only judges: it must never repair an op, guess a missing field, or do I/O.
 
-import { HistoryInputError, type Op, type OpType, type ProcessId } from "./op.js";
+import { HistoryInputError, type Op, type ProcessId } from "./op.js";
 
 const KNOWN_TYPES = new Set<string>(["invoke", "ok", "fail", "info"]);
 
