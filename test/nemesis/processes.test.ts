@@ -94,6 +94,24 @@ describe.each(modes)("spawnOnHost (%s)", (mode) => {
     expect(proc.exit?.signal).toBe("SIGKILL");
   });
 
+  it("ownProcessGroup puts the program in a group of its own; by default it shares the runner's", async () => {
+    const host = await net.addHost("p5");
+    const pgid = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    };
+    const argv = [process.execPath, "-e", "setInterval(() => {}, 1000)"];
+    const own = await spawnOnHost(host, argv, { ledger, name: "own", ownProcessGroup: true });
+    const shared = await spawnOnHost(host, argv, { ledger, name: "shared" });
+    try {
+      expect(pgid(own.pid)).toBe(own.pid);
+      expect(pgid(shared.pid)).toBe(pgid(process.pid));
+    } finally {
+      await own.kill();
+      await shared.kill();
+    }
+  });
+
   it("a program that cannot start is rejected and leaves no ledger entry", async () => {
     const host = await net.addHost("p4");
     const before = ledger.outstanding().length;
