@@ -49,3 +49,20 @@ describe("published histories, wasm engine", () => {
     }
   });
 });
+
+describe("knossos/mutex/bad/etcd.edn as a lease lock", () => {
+  it.each([
+    { epsilon: 0.01, fencing: false },
+    { epsilon: 0, fencing: false },
+    { epsilon: 0.5, fencing: false },
+  ])("wasm and ts agree with 2 s leases ($epsilon drift)", async (options) => {
+    const { history } = await loadHistory(`${DATA}knossos/mutex/bad/etcd.edn`);
+    const model = getModel("lease-lock", { ...options, defaultTtlMs: 2000 });
+    const wasm = check(history, model, { engine: "wasm", timeLimitMs: 60_000 });
+    const ts = check(history, model, { engine: "ts", timeLimitMs: 60_000 });
+    expect(wasm.engine).toBe("wasm");
+    expect(ts.valid).not.toBe("unknown");
+    expect(wasm.valid).toBe(ts.valid);
+    expect(wasm.counterexample?.opIndex).toBe(ts.counterexample?.opIndex);
+  });
+});
