@@ -4,6 +4,17 @@
 
 import { Ctx } from "./context";
 
+/**
+ * The caches of all live contexts together may hold at most this many bytes (wasm32 memory ends at
+ * 4 GiB): a cache that would grow past it stops its search with "memory-limit" instead of trapping.
+ */
+const ALL_CACHES_MAX_BYTES: u64 = 3 << 30;
+let allCachesBytes: u64 = 0;
+
+@inline function cacheBytes(c: Ctx): u64 {
+  return <u64>c.cacheCapacity * <u64>c.cacheStride + (<u64>c.tableMask + 1) * 4;
+}
+
 @inline function mix(x: u64): u64 {
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccd;
@@ -25,9 +36,11 @@ export function cacheInit(c: Ctx): void {
   c.tableMask = 2047;
   c.table = heap.alloc(2048 * 4);
   memory.fill(c.table, 0, 2048 * 4);
+  allCachesBytes += cacheBytes(c);
 }
 
 export function cacheFree(c: Ctx): void {
+  if (c.cacheArena != 0) allCachesBytes -= cacheBytes(c);
   if (c.cacheArena != 0) heap.free(c.cacheArena);
   if (c.table != 0) heap.free(c.table);
   c.cacheArena = 0;
@@ -47,6 +60,7 @@ function growTable(c: Ctx): void {
     store<i32>(table + (<usize>slot << 2), i + 1);
   }
   heap.free(c.table);
+  allCachesBytes += (<u64>mask + 1 - (<u64>c.tableMask + 1)) * 4;
   c.table = table;
   c.tableMask = mask;
 }
@@ -79,9 +93,14 @@ export function cacheInsertIfAbsent(c: Ctx, zobrist: u64, s0: i64, s1: i64, s2: 
   }
   if (c.cacheCount >= c.maxEntries) return 2;
   if (c.cacheCount == c.cacheCapacity) {
+    // Doubling the arena (and, soon after, the slot table) must fit in the budget of all caches.
+    const extra = <u64>c.cacheCapacity * <u64>stride + (<u64>c.tableMask + 1) * 8;
+    if (allCachesBytes + extra > ALL_CACHES_MAX_BYTES) return 2;
+    const before = cacheBytes(c);
     const cap = c.cacheCapacity * 2;
     c.cacheArena = heap.realloc(c.cacheArena, <usize>cap * stride);
     c.cacheCapacity = cap;
+    allCachesBytes += cacheBytes(c) - before;
   }
   const idx = c.cacheCount++;
   const ep = c.cacheArena + <usize>idx * stride;
