@@ -17,6 +17,7 @@ import { Ledger } from "../../nemesis/ledger.js";
 import { clientEndpoints, provisionTopology } from "../topology.js";
 import {
   directAcquireLatency,
+  directThroughput,
   harnessAcquireLatency,
   harnessThroughput,
   type LatencyFigures,
@@ -31,6 +32,8 @@ interface LockBench {
   harness: LatencyFigures;
   overheadP50Ms: number;
   throughput: ThroughputFigures;
+  /** The same 10 clients in this process, without workers or recorder. */
+  directCyclesPerSecond: number;
 }
 
 const TARGETS: Record<string, number> = { "etcd-cas": 500, "redis-single": 4_000 };
@@ -63,6 +66,7 @@ async function benchOne(lock: string, seconds: number, cycles: number): Promise<
     const direct = await directAcquireLatency(def, endpoints, cycles);
     const harness = await harnessAcquireLatency(ctx, cycles);
     const throughput = await harnessThroughput(ctx, 10, seconds);
+    const directTp = await directThroughput(def, endpoints, 10, seconds);
     return {
       lock,
       topology: def.topology,
@@ -71,6 +75,7 @@ async function benchOne(lock: string, seconds: number, cycles: number): Promise<
       harness,
       overheadP50Ms: harness.p50Ms - direct.p50Ms,
       throughput,
+      directCyclesPerSecond: directTp.cyclesPerSecond,
     };
   } finally {
     await teardown();
@@ -93,6 +98,7 @@ function row(b: LockBench): string {
     `harness p50/p99 ${b.harness.p50Ms.toFixed(3)}/${b.harness.p99Ms.toFixed(3)} ms`.padEnd(33),
     `overhead p50 ${b.overheadP50Ms.toFixed(3)} ms${b.overheadP50Ms <= 0.2 ? "" : " (> 0.2)"}`.padEnd(28),
     `${b.throughput.cyclesPerSecond.toFixed(0)} cycles/s (10 clients, 10 keys)${mark}`,
+    `[in-process: ${b.directCyclesPerSecond.toFixed(0)} cycles/s]`,
   ].join("  ");
 }
 

@@ -52,6 +52,39 @@ export async function directAcquireLatency(
   return figures(ns);
 }
 
+/** `count` in-process clients cycling on their own keys: the machine's and the lock's limit, no harness. */
+export async function directThroughput(
+  def: LockDefinition,
+  endpoints: Endpoints,
+  count: number,
+  seconds: number,
+): Promise<{ cyclesPerSecond: number; cycles: number }> {
+  const clients = await Promise.all(Array.from({ length: count }, () => def.create(endpoints)));
+  let cycles = 0;
+  const started = process.hrtime.bigint();
+  const until = started + BigInt(Math.round(seconds * 1e9));
+  try {
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let n = 0; process.hrtime.bigint() < until; n++) {
+          const key = `bench-direct-k${i}`;
+          const owner = `d${i}-${n}`;
+          try {
+            await c.acquire({ key, owner, ttlMs: TTL_MS, timeoutMs: TIMEOUT_MS });
+            await c.release({ key, owner, timeoutMs: TIMEOUT_MS });
+            cycles++;
+          } catch {
+            // a refused or lost cycle does not count
+          }
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+  }
+  return { cycles, cyclesPerSecond: cycles / (Number(process.hrtime.bigint() - started) / 1e9) };
+}
+
 export interface HarnessContext {
   def: LockDefinition;
   lock: string;
