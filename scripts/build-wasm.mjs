@@ -1,7 +1,10 @@
-// Build step: compile the AssemblyScript search core (checker/wasm/assembly) to dist/checker/wasm/*.wasm.
+// Build step: compile the AssemblyScript search core (checker/wasm/assembly) to dist/checker/wasm/search.wasm.
 // The .wasm is a build product: it must never be committed.
-import { existsSync, mkdirSync } from "node:fs";
+// Runtime: "incremental" for its TLSF allocator (heap.alloc / heap.free), which lets each search context
+// free its blocks on dispose so memory is reused; the search itself allocates no managed objects, so the
+// collector never runs during a search. `--noAssert`: bounds are the codecs' job, checked by tests.
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -12,6 +15,18 @@ if (!existsSync(entry)) {
 }
 mkdirSync(`${root}dist/checker/wasm`, { recursive: true });
 const asc = `${root}node_modules/assemblyscript/bin/asc.js`;
-const args = [asc, entry, "--outFile", `${root}dist/checker/wasm/search.wasm`, "--optimizeLevel", "3", "--shrinkLevel", "0", "--runtime", "incremental", "--exportRuntime", "--noAssert"];
+const args = [
+  asc,
+  entry,
+  "--outFile",
+  `${root}dist/checker/wasm/search.wasm`,
+  "--optimizeLevel",
+  "3",
+  "--shrinkLevel",
+  "0",
+  "--runtime",
+  "incremental",
+  "--noAssert",
+];
 const r = spawnSync(process.execPath, args, { stdio: "inherit" });
 process.exit(r.status ?? 1);
