@@ -2,6 +2,7 @@
 // boundaries, completeOpenOps, and the speed on a 1,000,000-op file.
 
 import { readFileSync, writeFileSync } from "node:fs";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   completeOpenOps,
@@ -10,6 +11,7 @@ import {
   readJsonlOps,
 } from "../../histories/jsonl-reader.js";
 import type { Op } from "../../histories/op.js";
+import { validHistory } from "./arbitraries.js";
 import { expectInputError, sampleHistory, TempDir, toJsonl } from "./helpers.js";
 
 const dir = new TempDir();
@@ -82,6 +84,23 @@ describe("readJsonlHistory accepts valid histories", () => {
       // drain
     }
     expect(streamed).toEqual(warnings);
+  });
+});
+
+describe("a crash of the writer (the file cut at any byte)", () => {
+  it("reads as a prefix of the history, with at most a torn-line warning, never an error", async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(validHistory, fc.double({ min: 0, max: 1, noNaN: true }), async (history, cut) => {
+        const bytes = Buffer.from(toJsonl(history), "utf8");
+        const path = dir.file(bytes.subarray(0, Math.floor(cut * bytes.length)), `cut-${n++}.jsonl`);
+        const { history: read, warnings } = await readJsonlHistory(path, { chunkSize: 64 });
+        expect(read).toEqual(history.slice(0, read.length));
+        expect(warnings.length).toBeLessThanOrEqual(1);
+        expect(completeOpenOps(read).length).toBeGreaterThanOrEqual(read.length);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
