@@ -10,7 +10,12 @@
 // linearizable. Candidates are tried in real-time order, indeterminate ones included (trying the
 // determinate ones first was measured: it is far slower on lease histories, where an unknown acquire
 // that did happen is needed early, and deep backtracking finds that out late).
-// A step (one op tried) costs O(1) plus the model's step and key.
+// Two sound cuts: an unknown op that leaves the state unchanged is never placed (nothing has to follow
+// it), and with a timed model (Model.earliestNextTime, e.g. lease-lock's `now`) a state whose time is
+// already past the completion of an op still to be placed is abandoned at once: without it, unknown
+// acquires that may take effect arbitrarily late make the search explore every subset of them there.
+// A step (one op tried) costs O(1) plus the model's step and key (and, for timed models, a walk to the
+// first return in the list).
 
 import type { Model, Operation } from "../models/model.js";
 import type { Engine, PartitionSearch, SearchLimits, SearchStatus } from "./engine.js";
@@ -138,6 +143,7 @@ class TsSearch implements PartitionSearch {
     const memo = this.memo!;
     const stateIds = this.stateIds!;
     const { stackNode, stackOp, stackState, stackSid } = this;
+    const timed = model.earliestNextTime !== undefined;
     let { state, stateId, entry, depth, hashLo, hashHi, remainingDeterminate } = this;
     let budget = maxSteps;
     let status: SearchStatus = "running";
@@ -164,7 +170,8 @@ class TsSearch implements PartitionSearch {
           bits[i >>> 5] ^= 1 << (i & 31);
           // An indeterminate op that leaves the state as it was is never worth placing: every way on
           // from there is also open without it (nothing has to follow it), so it is skipped.
-          const useless = indeterminate[i] === 1 && sid === stateId;
+          const useless =
+            (indeterminate[i] === 1 && sid === stateId) || (timed && this.isTooLate(after, node));
           if (!useless && memo.insertIfAbsent(lo, hi, sid, bits)) {
             stackNode[depth] = node;
             stackOp[depth] = i;
@@ -232,6 +239,22 @@ class TsSearch implements PartitionSearch {
       this.releaseMemo();
     }
     return this.status;
+  }
+
+  /**
+   * Whether, after placing the call `node` and reaching `after`, some determinate op that must still be
+   * placed has completed before the model's earliest next time: then no way on exists (and placing
+   * more unknown ops only moves the time later), so the search need not go there.
+   */
+  private isTooLate(after: unknown, node: number): boolean {
+    const time = this.model.earliestNextTime!(after);
+    const { next, kind, match, nodeOp, ops } = this;
+    const ownReturn = match[node];
+    for (let r = next[0]; r !== END; r = next[r]) {
+      if (kind[r] === CALL || r === ownReturn) continue;
+      return ops[nodeOp[r]].completeTime < time;
+    }
+    return false;
   }
 
   longestPrefixes(limit: number): number[][] {

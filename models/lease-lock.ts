@@ -172,6 +172,8 @@ export function leaseLockModel(options: LeaseLockOptions = {}): Model<LeaseLockS
       const token = o.token !== null ? ` token ${o.token}` : "";
       return `${op.f} by ${o.owner}${token} ${window}${unknown}`;
     },
+    // Every op is placed at p >= now, and is illegal when p > its completeTime.
+    earliestNextTime: (s) => s.now,
     describeState(s) {
       const ms = (ns: number) => `${(ns / NS_PER_MS).toFixed(3)} ms`;
       const token = s.lastToken === null ? "" : `, last token ${s.lastToken}`;

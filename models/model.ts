@@ -46,6 +46,12 @@ export interface Model<S = unknown> {
   prepare?(op: Operation): Operation | undefined;
   describeOperation?(op: Operation): string;
   describeState?(state: S): string;
+  /**
+   * For timed models (lease-lock): a time before which no op can be placed any more once `state` is
+   * reached (every later op is placed at or after it, and is illegal if that is after its completeTime).
+   * An engine may then abandon a state whose time is past an op that still has to be placed.
+   */
+  earliestNextTime?(state: S): number;
 }
 
 /** Group ops by their `key` (ops without a key go to ""). Nemesis ops are dropped. */
