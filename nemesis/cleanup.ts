@@ -1,7 +1,8 @@
 // Undoing what runs left behind, through their ledgers (DESIGN.md section 7): `locksmith cleanup` after a
 // crash, and the Ctrl-C/SIGTERM handler of a live run. Resources are undone newest first: processes are
 // resumed and killed (only after checking the pid is still the same process, by its /proc start time or the
-// LOCKSMITH_TAG in its environment), then iptables rules and chains, veths, bridges, namespaces, offset
+// LOCKSMITH_TAG in its environment; best effort only: redis-server rewrites its title over its environment),
+// then iptables rules and chains, veths, bridges, namespaces, offset
 // files and temp dirs are removed; the ledger is then marked closed.
 // It must never signal a process it cannot prove is the run's own, never touch a ledger whose writer is
 // still alive unless asked to (`all`), and never remove a path that is not absolute and at least two levels
