@@ -42,7 +42,10 @@ function reachable(plan: KeyPlan): { states: Map<string, number>; moves: Map<str
   const byLength = new Map<number, Set<string>>();
   for (const x of plan.appends) {
     let set = byLength.get(x.length);
-    if (!set) byLength.set(x.length, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      byLength.set(x.length, set);
+    }
     set.add(x);
     moves.set(x, new Map());
   }
