@@ -8,6 +8,7 @@ import {
   EdnKeyword,
   EdnMap,
   EdnSymbol,
+  EdnTagged,
   type EdnValue,
   ednToJs,
 } from "../edn/values.js";
@@ -27,6 +28,8 @@ function nonNegativeInteger(v: EdnValue): number | undefined {
 }
 
 export function ednOpFromMap(form: EdnValue, file: string, line: number): RawOp {
+  // Newer Jepsen prints ops as records: #jepsen.history.Op{...} (older Knossos: #knossos.op.Op{...}).
+  if (form instanceof EdnTagged && form.value instanceof EdnMap) form = form.value;
   if (!(form instanceof EdnMap)) {
     throw new HistoryInputError(file, line, `expected an op map, found ${describeEdn(form)}`);
   }

@@ -96,6 +96,18 @@ describe("Jepsen EDN rules", () => {
     });
   }
 
+  it("reads ops printed as records (#jepsen.history.Op{...})", () => {
+    const { history } = importJepsenEdn(
+      "[#jepsen.history.Op{:index 0, :time 5, :type :invoke, :process 0, :f :read, :value nil}\n" +
+        " #knossos.op.Op{:index 1, :time 9, :type :ok, :process 0, :f :read, :value 1}]",
+      "h.edn",
+    );
+    expect(history).toEqual([
+      { index: 0, time: 5, process: 0, type: "invoke", f: "read", value: null },
+      { index: 1, time: 9, process: 0, type: "ok", f: "read", value: 1 },
+    ]);
+  });
+
   it("synthesizes missing times 1 µs apart and says so; indexes come from the position", () => {
     const { history, warnings } = importJepsenEdn(
       "[{:process 0 :type :invoke :f :acquire :index 7}\n {:process 0 :type :ok :f :acquire :index 9}]",
