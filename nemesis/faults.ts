@@ -19,6 +19,7 @@ import {
   randomHalves,
   shuffle,
 } from "./grudge.js";
+import { type MidSectionGate, WRITER_WAIT_MS } from "./holder-pause.js";
 import type { Partitioner } from "./partition.js";
 import type { Pauser } from "./pause.js";
 import { type NemesisTopology, NoTargetError, resolveTargets, type TargetSelector } from "./targets.js";
@@ -156,6 +157,8 @@ function pauseFault(name: "pause" | "client-pause"): Fault {
           ? undefined
           : "no client processes in this run",
     async start(ctx, target) {
+      const gate = name === "client-pause" && (target ?? "holder") === "holder" && ctx.topology.midSection;
+      if (gate) return pauseMidSection(gate, ctx.pauser);
       const targets =
         name === "pause"
           ? await defaultServers(ctx, target)
@@ -179,6 +182,20 @@ function pauseFault(name: "pause" | "client-pause"): Fault {
           return { targets, pausedMs: Math.max(...pausedMs) };
         },
       };
+    },
+  };
+}
+/** `client-pause` of the holder in the middle of its critical section (nemesis/holder-pause.ts). */
+async function pauseMidSection(gate: MidSectionGate, pauser: Pauser): Promise<ActiveFault> {
+  const w = await gate.pauseNextWriter((pid) => pauser.pause(pid), WRITER_WAIT_MS);
+  if (!w) throw new NoTargetError(`no client wrote under a lock within ${WRITER_WAIT_MS} ms`);
+  return {
+    fault: "client-pause",
+    f: "pause",
+    value: { targets: [w.name], pids: [w.pid], holder: "mid-section" },
+    stopF: "resume",
+    async stop() {
+      return { targets: [w.name], pausedMs: pauser.resume(w.pid) ?? 0 };
     },
   };
 }
@@ -324,7 +341,12 @@ export const clockFault: Fault = {
     const pool =
       ctx.topology.system === "etcd"
         ? ctx.topology.clients.map((x) => x.name)
-        : [...ctx.topology.servers.map((x) => x.name), ...ctx.topology.clients.map((x) => x.name)];
+        : [
+            // servers read their namespace's offset file: on loopback hosts they cannot be skewed one by one
+            ...ctx.topology.servers.filter((x) => x.host.netns).map((x) => x.name),
+            ...ctx.topology.clients.map((x) => x.name),
+          ];
+    if (pool.length === 0) throw new NoTargetError("no process whose clock the shim controls");
     const targets = target ? await resolveTargets(target, ctx.topology, ctx.rng) : [pick(pool, ctx.rng)];
     const hosts = targets.map((t) => {
       const x =
