@@ -160,8 +160,20 @@ export function leaseLockModel(options: LeaseLockOptions = {}): Model<LeaseLockS
       const prepared = prepareLockOp("lease-lock", op);
       if (!prepared) return undefined;
       // Parse once (rejecting bad input before the search starts) and keep the result on a copy of the op.
-      const params = parse(prepared);
-      return Object.assign({}, prepared, { [PARAMS]: params });
+      const copy: ParsedOperation = {
+        id: prepared.id,
+        process: prepared.process,
+        f: prepared.f,
+        key: prepared.key,
+        input: prepared.input,
+        output: prepared.output,
+        indeterminate: prepared.indeterminate,
+        invokeTime: prepared.invokeTime,
+        completeTime: prepared.completeTime,
+        completeId: prepared.completeId,
+      };
+      copy[PARAMS] = parse(prepared);
+      return copy;
     },
     describeOperation(op) {
       const o = parse(op);
