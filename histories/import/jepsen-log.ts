@@ -1,5 +1,6 @@
 // Imports Jepsen log lines (`INFO  jepsen.util - <process>\t:<type>\t:<f>\t<value>`, tabs or spaces), as in
-// Porcupine's etcd test data; lines that are not op lines are skipped. Porcupine's semantics are encoded here: a read that
+// Porcupine's etcd test data, and the same lines without the logger prefix (Jepsen's history.txt, tab-separated);
+// lines that are not op lines are skipped. Porcupine's semantics are encoded here: a read that
 // completes with :fail or :info returned nothing, so it becomes `info`; a :fail cas stays a definite failure.
 // A keyword value on a fail/info completion (`:timed-out`) is its error; the op keeps the invocation's value.
 // It must never throw anything but HistoryInputError.
@@ -12,11 +13,13 @@ import { type ImportResult, normalizeOps, type RawOp } from "./normalize.js";
 /** An op line: the logger prefix, then a process id and whitespace (tabs, or spaces in some logs). */
 const OP_LINE_RE = /\bINFO\s+jepsen\.util\s+-\s+(\d+|:nemesis)[\t ]+(.*)$/;
 /** The rest of an op line: type, f, value. */
+/** The same without the logger prefix (history.txt): tab-separated, starting with the process and a type. */
+const BARE_LINE_RE = /^(\d+|:nemesis)\t(:(?:invoke|ok|fail|info)\t.*)$/;
 const FIELDS_RE = /^(\S+)[\t ]+(\S+)[\t ]+(.*?)\s*$/;
 const TYPES = new Set<string>(["invoke", "ok", "fail", "info"]);
 
 export function isJepsenLogOpLine(line: string): boolean {
-  return OP_LINE_RE.test(line);
+  return OP_LINE_RE.test(line) || BARE_LINE_RE.test(line);
 }
 
 export function importJepsenLog(text: string, file: string): ImportResult {
@@ -25,7 +28,8 @@ export function importJepsenLog(text: string, file: string): ImportResult {
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
-    const m = OP_LINE_RE.exec(lines[i].endsWith("\r") ? lines[i].slice(0, -1) : lines[i]);
+    const text = lines[i].endsWith("\r") ? lines[i].slice(0, -1) : lines[i];
+    const m = OP_LINE_RE.exec(text) ?? BARE_LINE_RE.exec(text);
     if (m === null) continue;
     const process: ProcessId = m[1] === ":nemesis" ? "nemesis" : Number(m[1]);
     if (process !== "nemesis" && !Number.isSafeInteger(process)) {

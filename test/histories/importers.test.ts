@@ -177,6 +177,19 @@ describe("Jepsen log rules", () => {
     );
   });
 
+  it("reads history.txt lines (no logger prefix) the same way", () => {
+    const withPrefix = importJepsenLog(
+      [L("0\t:invoke\t:cas\t[1 2]"), L("0\t:fail\t:cas\t[1 2]")].join("\n"),
+      "a",
+    );
+    const bare = importJepsenLog(
+      ["0\t:invoke\t:cas\t[1 2]", "0\t:fail\t:cas\t[1 2]", "12 other text"].join("\n"),
+      "a",
+    );
+    expect(bare.history).toEqual(withPrefix.history);
+    expect(bare.history).toHaveLength(2);
+  });
+
   const cases: Array<[string, string[], number, string]> = [
     [
       "missing fields",
@@ -246,6 +259,7 @@ describe("loadHistory detects the format from content", () => {
     ["porcupine-kv", kv, "kv.jsonl"],
     ["jepsen-edn", edn, "x.log"],
     ["jepsen-log", log, "x.txt"],
+    ["jepsen-log", "0\t:invoke\t:read\tnil\n0\t:ok\t:read\t3\n", "history.txt"],
   ];
   for (const [format, content, name] of cases) {
     it(`${format} in a file named ${name}`, async () => {
