@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DefiniteFailure, type LockClient } from "../../../backends/adapter.js";
 import type { Deployment } from "../../../backends/provisioner.js";
 import { LocalProvisioner } from "../../../backends/provisioner.js";
+import type { FollowingPrimaryLock } from "../../../backends/redis/clients/redis-replicated.js";
 import { builtinLockNames, type Endpoints, resolveLock, type Topology } from "../../../backends/registry.js";
 import { undoLive } from "../../../nemesis/cleanup.js";
 import { Ledger } from "../../../nemesis/ledger.js";
@@ -22,12 +23,11 @@ const endpoints = new Map<Topology, Endpoints>();
 
 beforeAll(async () => {
   provisioner = await LocalProvisioner.create({ runId: ledger.runId, ledger, tempRoot: dir });
-  for (const topology of ["redis-single", "redis-five", "etcd-cluster"] as const) {
+  for (const topology of ["redis-single", "redis-replicated", "redis-five", "etcd-cluster"] as const) {
     const d = await provisioner.start(provisionTopology(topology));
     deployments.set(topology, d);
     endpoints.set(topology, clientEndpoints(topology, d));
   }
-  endpoints.set("redis-replicated", endpoints.get("redis-single") as Endpoints); // same client code path
 }, 180_000);
 
 afterAll(async () => {
@@ -102,6 +102,29 @@ describe("lock clients against live servers", () => {
         for (const s of servers) s.signal("SIGCONT");
         await client.close();
       }
+    }
+  }, 60_000);
+
+  it("redis-replicated follows a promoted replica: the failed call is not re-sent, the next one goes there", async () => {
+    const deployment = deployments.get("redis-replicated") as Deployment;
+    const redis = deployment.redis;
+    if (!redis?.replica) throw new Error("no replica");
+    const def = await resolveLock("redis-replicated");
+    const client = (await def.create(endpoints.get("redis-replicated") as Endpoints)) as FollowingPrimaryLock;
+    try {
+      const before = await client.acquire({ key: "f1", owner: "a", ttlMs: 5_000, timeoutMs: 1_000 });
+      expect(before.token).toBe("1");
+      expect(client.currentNode).toBe(0);
+      await redis.replica.promote();
+      await redis.primary.kill();
+      const during = await outcome(client.acquire({ key: "f2", owner: "a", ttlMs: 5_000, timeoutMs: 500 }));
+      expect(during).not.toMatch(/^ok/);
+      expect(client.currentNode).toBe(1);
+      const after = await outcome(client.acquire({ key: "f3", owner: "a", ttlMs: 5_000, timeoutMs: 1_000 }));
+      expect(after).toMatch(/^ok /);
+      expect(await client.owner({ key: "f3", timeoutMs: 1_000 })).toBe("a");
+    } finally {
+      await client.close();
     }
   }, 60_000);
 });
