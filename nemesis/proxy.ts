@@ -150,37 +150,35 @@ export class DelayProxy {
     pair: { client: Socket; upstream: Socket },
     end: () => void,
   ): void {
-    let lastDue = 0;
-    let pending = 0;
+    // one FIFO per direction, drained by one timer: chunks leave in arrival order, each no earlier than due
+    const queue: Array<{ chunk: Buffer; due: number }> = [];
+    let timer: NodeJS.Timeout | undefined;
     let ended = false;
     const finish = () => {
-      if (pending === 0 && ended) to.end();
+      if (queue.length === 0 && ended) to.end();
+    };
+    const drain = () => {
+      timer = undefined;
+      const now = performance.now();
+      while (queue.length > 0 && queue[0].due <= now) {
+        const { chunk } = queue.shift()!;
+        if (!to.destroyed) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(drain, Math.max(1, Math.ceil(queue[0].due - now)));
+      else finish();
     };
     from.on("data", (chunk: Buffer) => {
       const f = this.faults;
       if (f.resetProbability > 0 && this.random() < f.resetProbability) return this.reset(pair);
       const delayed = f.direction === "both" || f.direction === way;
       const wait = delayed ? f.latencyMs + this.random() * f.jitterMs : 0;
-      if (wait <= 0 && pending === 0) {
+      if (wait <= 0 && queue.length === 0) {
         to.write(chunk);
         return;
       }
-      const due = Math.max(lastDue, performance.now() + wait);
-      lastDue = due;
-      pending++;
-      // timers work in whole ms on a cached loop clock and may fire a little early: re-arm until due,
-      // so every chunk waits at least its latency
-      const fire = () => {
-        const left = due - performance.now();
-        if (left > 0) {
-          setTimeout(fire, Math.ceil(left));
-          return;
-        }
-        pending--;
-        if (!to.destroyed) to.write(chunk);
-        finish();
-      };
-      setTimeout(fire, Math.ceil(due - performance.now()));
+      const last = queue.length > 0 ? queue[queue.length - 1].due : 0;
+      queue.push({ chunk, due: Math.max(last, performance.now() + wait) });
+      timer ??= setTimeout(drain, Math.max(1, Math.ceil(queue[0].due - performance.now())));
     });
     from.on("end", () => {
       ended = true;
@@ -188,7 +186,7 @@ export class DelayProxy {
     });
     from.on("error", end);
     from.on("close", () => {
-      if (pending === 0) end();
+      if (queue.length === 0) end();
     });
   }
 }
