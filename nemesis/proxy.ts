@@ -167,6 +167,12 @@ export class DelayProxy {
       if (queue.length > 0) timer = setTimeout(drain, Math.max(1, Math.ceil(queue[0].due - now)));
       else finish();
     };
+    to.on("close", () => {
+      // nowhere to deliver to any more: drop what waits and stop the timer
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      queue.length = 0;
+    });
     from.on("data", (chunk: Buffer) => {
       const f = this.faults;
       if (f.resetProbability > 0 && this.random() < f.resetProbability) return this.reset(pair);
