@@ -7,6 +7,7 @@
 // after `done` resolves.
 
 import { type FaultName, parseFaultList } from "./faults.js";
+import type { MidSectionGate } from "./holder-pause.js";
 import type { Host, HostNetwork } from "./hosts.js";
 import type { Ledger } from "./ledger.js";
 import { applicable, packagesFor } from "./package.js";
@@ -89,6 +90,7 @@ export class RunNemesis {
       clientHosts: readonly Host[];
       leader?: () => Promise<string | undefined>;
       holder?: (key?: string) => string | undefined;
+      midSection?: MidSectionGate;
     },
   ): Promise<Map<string, string>> {
     return this.runtime.attach(
@@ -99,6 +101,7 @@ export class RunNemesis {
         clients: run.clients,
         leader: run.leader,
         holder: run.holder,
+        midSection: run.midSection,
       },
       run.clientHosts,
     );

@@ -6,6 +6,7 @@
 
 import type { Rng } from "./grudge.js";
 import { shuffle } from "./grudge.js";
+import type { MidSectionGate } from "./holder-pause.js";
 import type { Host } from "./hosts.js";
 
 /** A server the nemesis can kill, restart and pause (EtcdMember and RedisNode have all of this). */
@@ -39,6 +40,8 @@ export interface NemesisTopology {
   primary?: () => string | undefined;
   /** The client that holds a lock now, by the runner's records (any key when `key` is omitted). */
   holder?: (key?: string) => string | undefined;
+  /** Where the runner announces a holder's write, so `client-pause` can stop it mid-section. */
+  midSection?: MidSectionGate;
 }
 
 export type Role = "leader" | "primary" | "majority" | "minority" | "one" | "all" | "client" | "holder";

@@ -20,6 +20,8 @@ export interface ClientContext {
   startWorker(index: number, generation: number): Promise<WorkerProcess>;
   /** Added to each call's own timeout before the runner gives up on the worker. */
   graceMs: number;
+  /** Called synchronously just before a res-write is sent to the worker (the nemesis may pause it here). */
+  beforeWrite?: (clientIndex: number, workerPid: number) => void;
 }
 
 export interface Completion {
@@ -93,6 +95,7 @@ export class RunnerClient {
       if (write.added !== undefined) value.added = write.added;
     }
     const inv = this.ctx.recorder.invoke(this.process, f, key, value);
+    if (write) this.ctx.beforeWrite?.(this.index, this.worker.pid);
     const res = await this.worker.request({ type: "access" }, this.ctx.graceMs);
     if (res.type !== "access-go")
       return this.lost(inv, value, res.type === "timeout" ? "timeout" : "worker-exited");

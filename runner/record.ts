@@ -12,6 +12,7 @@ import { binaryVersion } from "../backends/install.js";
 import { LocalProvisioner } from "../backends/provisioner.js";
 import { type Endpoints, type LockDefinition, resolveLock } from "../backends/registry.js";
 import { teardownOnSignals, undoLive } from "../nemesis/cleanup.js";
+import { MidSectionGate } from "../nemesis/holder-pause.js";
 import type { Host, HostMode } from "../nemesis/hosts.js";
 import { Ledger } from "../nemesis/ledger.js";
 import { RunNemesis } from "../nemesis/run.js";
@@ -190,7 +191,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const hosts: Host[] = [];
     for (let i = 0; i < opts.clients; i++) hosts.push(await network.addHost(`c${i}`));
     const currentWorkers: WorkerProcess[] = [];
+    const midSection = nemesis?.faults.includes("client-pause") ? new MidSectionGate() : undefined;
     await nemesis?.attach(network, {
+      midSection,
       system:
         def.topology === "etcd-cluster"
           ? "etcd"
@@ -235,7 +238,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       resource,
       freshProcess: () => nextProcess++,
       startWorker,
-      graceMs: opts.graceMs ?? 1_000,
+      // a paused client is slow, not dead: with client pauses, wait out a whole pause before giving up on it
+      graceMs: opts.graceMs ?? (midSection && nemesis ? nemesis.intervalMs + 1_000 : 1_000),
+      beforeWrite: midSection && ((index: number, pid: number) => midSection.beforeWrite(`c${index}`, pid)),
     };
     for (let i = 0; i < opts.clients; i++) clients.push(new RunnerClient(i, i, first[i], ctx));
 
