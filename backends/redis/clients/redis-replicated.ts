@@ -3,7 +3,8 @@
 // The client talks to one node at a time, the primary first; when a call there fails for a reason other
 // than the lock's own answer ("held", "not-held"), e.g. READONLY after a demotion, a refused or lost
 // connection or a missed deadline, the NEXT call goes to the other node, as a client following a
-// promotion would. The failed call itself is never re-sent: it is recorded as it ended.
+// promotion would. The failed call itself is never re-sent: it is recorded as it ended. Owner reads are
+// answered only by a node that says, in the same transaction, that it is the primary.
 
 import { type AcquireRequest, DefiniteFailure, type LockClient, type LockFacts } from "../../adapter.js";
 import type { Endpoints, LockDefinition } from "../../registry.js";
@@ -47,7 +48,7 @@ export class FollowingPrimaryLock implements LockClient {
   }
 
   owner(req: { key: string; timeoutMs: number }): Promise<string | null> {
-    return this.on((n) => n.owner(req));
+    return this.on((n) => n.ownerIfPrimary(req));
   }
 
   async close(): Promise<void> {

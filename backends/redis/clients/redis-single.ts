@@ -66,6 +66,21 @@ export class RedisSingleLock implements LockClient {
     return withDeadline(this.redis.get(req.key), req.timeoutMs, "owner").catch(classifyRedis);
   }
 
+  /**
+   * The holder, read atomically with the node's role (MULTI: ROLE, GET): a replica's copy may lag, so a
+   * read there is refused as a definite failure (a read that did not happen changes nothing).
+   */
+  async ownerIfPrimary(req: { key: string; timeoutMs: number }): Promise<string | null> {
+    const exec = this.redis.multi().role().get(req.key).exec();
+    const replies = await withDeadline(exec, req.timeoutMs, "owner").catch(classifyRedis);
+    const [role, get] = replies ?? [];
+    if (!role || !get || role[0] || get[0])
+      throw new Error(`owner: ${String(role?.[0] ?? get?.[0] ?? "no reply")}`);
+    const roleName = (role[1] as unknown[])[0];
+    if (roleName !== "master") throw new DefiniteFailure(`not-primary (${String(roleName)})`);
+    return get[1] as string | null;
+  }
+
   async close(): Promise<void> {
     closeRedis(this.redis);
   }

@@ -115,6 +115,12 @@ describe("lock clients against live servers", () => {
       const before = await client.acquire({ key: "f1", owner: "a", ttlMs: 5_000, timeoutMs: 1_000 });
       expect(before.token).toBe("1");
       expect(client.currentNode).toBe(0);
+      // a replica's copy may lag: an owner read there is refused, not answered
+      const replicaOnly = await def.create({
+        redis: [(endpoints.get("redis-replicated") as Endpoints).redis![1]],
+      });
+      expect(await outcome(replicaOnly.owner({ key: "f1", timeoutMs: 1_000 }))).toMatch(/^fail not-primary/);
+      await replicaOnly.close();
       await redis.replica.promote();
       await redis.primary.kill();
       const during = await outcome(client.acquire({ key: "f2", owner: "a", ttlMs: 5_000, timeoutMs: 500 }));
