@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { respCommand } from "../../backends/redis/server.js";
+import { cleanupLedgers } from "../../nemesis/cleanup.js";
 import { readLedgers } from "../../nemesis/ledger.js";
 import { readProcState } from "../../nemesis/processes.js";
 import { canRunLive } from "./live-fixture.js";
@@ -45,6 +46,8 @@ function ipOut(args: string[]): Promise<string> {
   return new Promise((resolve) => execFile("ip", args, (_e, out) => resolve(String(out ?? ""))));
 }
 
+const children: ChildProcess[] = [];
+
 async function startChild(fault: string, signals: boolean, dirs: string[]) {
   const dir = mkdtempSync(join(tmpdir(), "lsm-crash-"));
   dirs.push(dir);
@@ -52,6 +55,7 @@ async function startChild(fault: string, signals: boolean, dirs: string[]) {
   const args = ["--import", "tsx", "test/nemesis/fault-crash-child.ts", stateDir, dir, fault];
   if (signals) args.push("signals");
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
   const made = await new Promise<Made>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -65,7 +69,11 @@ async function startChild(fault: string, signals: boolean, dirs: string[]) {
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", resolve)));
+  new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? resolve(child.exitCode)
+      : child.once("exit", resolve),
+  );
 
 /** Nothing of the run is left: namespaces, bridge, processes, stopped pids, offset files, temp dirs, ledger. */
 async function expectNothingLeft(made: Made, stateDir: string) {
@@ -101,9 +109,15 @@ async function expectFaultInEffect(fault: string, made: Made) {
 
 describe.skipIf(!canRunLive)("cleanup after the runner dies mid-fault", () => {
   const dirs: string[] = [];
-  afterAll(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  afterAll(async () => {
+    // a test that failed half-way leaves its child and its run: undo them before the state dir goes
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await Promise.all(children.map(exited));
+    for (const d of dirs) {
+      await cleanupLedgers({ stateDir: join(d, "state") }).catch(() => []);
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   for (const fault of ["partition", "clock", "pause", "delay"]) {
     it(`SIGKILL mid-${fault}, then locksmith cleanup: nothing left`, async () => {
