@@ -133,13 +133,13 @@ export function syntheticCases(): BenchCase[] {
       false,
     ),
     lock(
-      "synthetic/lease 2k ops, 1 key, 10 clients, 5% info",
-      { seed: 11, operations: 2_000, keys: 1, clients: 10, infoShare: 0.05 },
+      "synthetic/lease 2k ops, 1 key, 10 clients, 2% info",
+      { seed: 11, operations: 2_000, keys: 1, clients: 10, infoShare: 0.02 },
       true,
     ),
     lock(
-      "synthetic/lease 2k ops, 1 key, 10 clients, 5% info, 1 planted",
-      { seed: 11, operations: 2_000, keys: 1, clients: 10, infoShare: 0.05, violations: 1 },
+      "synthetic/lease 2k ops, 1 key, 10 clients, 2% info, 1 planted",
+      { seed: 11, operations: 2_000, keys: 1, clients: 10, infoShare: 0.02, violations: 1 },
       false,
     ),
     lock(

@@ -252,12 +252,20 @@ export function generateLockHistory(options: LockHistoryOptions): GeneratedHisto
     } else if (op.f === "renew" && type === "fail") {
       client.phase = "idle";
     }
-    schedule(client, completeTime + think());
+    // A client that found the lock held backs off for 1-10% of the TTL before it tries again (as real
+    // lock clients do), so that contended keys do not turn the history into a stream of failed acquires.
+    const backoff = op.f === "acquire" && type === "fail" ? Math.round(rng.between(0.01, 0.1) * ttlNs) : 0;
+    schedule(client, completeTime + think() + backoff);
   }
 
   const planted = options.violations
     ? plantViolations(events, options.violations, ttlNs, rng, () => nextProcess++)
     : [];
+  if (planted.length < (options.violations ?? 0)) {
+    throw new Error(
+      `synthetic: could plant only ${planted.length} of ${options.violations} violations (too few long holds: use more operations)`,
+    );
+  }
   // Array.prototype.sort is stable: ops at equal times keep their emission order.
   events.sort((a, b) => a.time - b.time);
   for (let i = 0; i < events.length; i++) events[i].index = i;

@@ -15,6 +15,7 @@ import { getModel, isModelName, MODEL_NAMES, type ModelOptions } from "../../mod
 import type { Model } from "../../models/model.js";
 import { EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, UsageError } from "../exit-codes.js";
 import { lineOfOp } from "./check-lines.js";
+import { findKeyMismatch } from "./check-pairs.js";
 import { describeCheckResult, formatMs, verdictLine } from "./check-summary.js";
 
 /** The options as commander hands them over (strings until validated). */
@@ -169,6 +170,10 @@ export async function runCheck(args: CheckArguments, write: (text: string) => vo
   if (modelOptions.nilReadMatchesAny === undefined && loaded.format === "jepsen-edn")
     modelOptions.nilReadMatchesAny = true;
   const model = buildModel(modelName, modelOptions, args.engine);
+  if ((args.partition && model.partition !== undefined) || modelName === "lease-lock") {
+    const mismatch = findKeyMismatch(history);
+    if (mismatch) throw inputErrorAt(args.file, loaded.format, mismatch.index, mismatch.reason);
+  }
   const checkOptions = { engine: args.engine, partition: args.partition, timeLimitMs: args.timeLimitMs };
 
   if (modelName === "lease-lock") {
@@ -221,9 +226,19 @@ export async function runCheck(args: CheckArguments, write: (text: string) => vo
   return exitCodeOf(result.valid);
 }
 
+/** `file:line: reason` at the line of history op `index`; without a line (an op the loader added), `file: reason`. */
+function inputErrorAt(file: string, format: HistoryFormat, index: number, reason: string): Error {
+  const line = lineOfOp(file, format, index);
+  return line !== undefined
+    ? new HistoryInputError(file, line, reason)
+    : new UsageError(`${file}: ${reason}`);
+}
+
 /**
  * A model's complaint about one op is bad input, not a crash: report it at the op's line in the file.
- * (ModelInputError names the op by its history index: "op at history index N".)
+ * ModelInputError names the op by its history index ("op at history index N"); so does the pairing of
+ * invocations and completions ("history index N: ...") when a history is inconsistent in a way the loader
+ * let through.
  */
 async function runInputChecked<T>(
   file: string,
@@ -233,11 +248,16 @@ async function runInputChecked<T>(
   try {
     return await work();
   } catch (err) {
-    if ((err as Error)?.name !== "ModelInputError") throw err;
-    const message = (err as Error).message;
-    const index = /history index (\d+)/.exec(message);
-    const line = index ? lineOfOp(file, format, Number(index[1])) : undefined;
-    if (line !== undefined) throw new HistoryInputError(file, line, message);
-    throw new UsageError(`${file}: ${message}`);
+    const message = (err as Error)?.message ?? "";
+    if ((err as Error)?.name === "ModelInputError") {
+      const index = /history index (\d+)/.exec(message);
+      if (index) throw inputErrorAt(file, format, Number(index[1]), message);
+      throw new UsageError(`${file}: ${message}`);
+    }
+    const pairing = /^history index (\d+): (.*)$/s.exec(message);
+    if (err instanceof Error && err.constructor === Error && pairing) {
+      throw inputErrorAt(file, format, Number(pairing[1]), pairing[2]);
+    }
+    throw err;
   }
 }

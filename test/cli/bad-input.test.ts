@@ -237,6 +237,25 @@ describe("locksmith check on bad input", () => {
     },
   );
 
+  it("a completion whose key differs from its invocation's (found by the mutations): exit 254 at its line", async () => {
+    const text = [
+      '{:process 0, :type :invoke, :f :append, :key "4", :value "x 0 3 y"}',
+      '{:process 0, :type :ok, :f :append,null:key "4", :value "x 0 3 y"}',
+    ].join("\n");
+    const file = tmp.write(`key-mismatch-${counter++}.txt`, text);
+    for (const args of [
+      ["--model", "kv"],
+      ["--model", "kv", "--engine", "ts"],
+    ]) {
+      const run = await runInProcess(["check", file, ...args]);
+      expect(run.code).toBe(254);
+      expect(run.stderr).toMatch(
+        new RegExp(`${file.replace(/[.]/g, "\\.")}:2: this ok completion of process 0 has no key`),
+      );
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+    }
+  });
+
   it("the real binary on mutated files: exit 254 with one file:line message or a verdict, no stack", async () => {
     const samples = fc.sample(
       fc.tuple(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 3 })),
@@ -268,8 +287,8 @@ describe("an over-budget search", () => {
   it.each([
     ["wasm", 1],
     ["ts", 1],
-    ["wasm", 3],
-  ])("engine %s, --time-limit %i s: unknown (exit 2) within 10%% of the limit", async (engine, seconds) => {
+    ["wasm", 0.5],
+  ])("engine %s, --time-limit %s s: unknown (exit 2) within 10%% of the limit", async (engine, seconds) => {
     const limitMs = (seconds as number) * 1000;
     const run = await runBinary([
       "check",
@@ -288,6 +307,19 @@ describe("an over-budget search", () => {
     expect(report.cause).toBe("time-limit");
     expect(report.elapsedMs).toBeGreaterThanOrEqual(limitMs);
     expect(report.elapsedMs).toBeLessThanOrEqual(limitMs * 1.1);
+  });
+
+  it("with a long limit, the memory budget ends it first: unknown, never a crash or an exhausted heap", async () => {
+    const run = await runBinary(
+      ["check", hopeless, "--model", "owner-mutex", "--time-limit", "60", "--json"],
+      90_000,
+    );
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout) as { valid: unknown; cause: string; elapsedMs: number };
+    expect(report.valid).toBe("unknown");
+    expect(["memory-limit", "time-limit"]).toContain(report.cause);
+    expect(report.elapsedMs).toBeLessThanOrEqual(66_000);
   });
 
   it("as a lease lock (with the lock checks): the search ends unknown within 10% of the limit", async () => {

@@ -74,7 +74,7 @@ describe("synthetic lease-lock histories through locksmith check", () => {
             infoShare: 0.02,
             violations: 1,
           });
-          fc.pre(g.planted.length === 1);
+          expect(g.planted).toHaveLength(1);
           const file = tmp.write(`planted-${n++}.jsonl`, toJsonLines(g.history));
           const run = await runInProcess(["check", file, "--model", "lease-lock", "--json"]);
           const report = JSON.parse(run.stdout) as LockReport;
