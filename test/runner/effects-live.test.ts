@@ -1,5 +1,5 @@
 // Live: what an unsafe lock costs, recorded with `locksmith record` against real servers (issue 4). For
-// etcd-cas and redis-single, three clients contend for one key with a 1 s TTL while the nemesis pauses the
+// etcd-cas and redis-single, three clients contend for one key (a protected set) with a 1 s TTL while the nemesis pauses the
 // holder's process (SIGSTOP) in the middle of its critical section, after it checked its lease and sent
 // its write, for 2.5 s, twice per run. The lock service is right (lease-lock linearizable) and the client
 // is wrong: with a plain resource the stale write interleaves with the next holder's section (exclusion)
@@ -53,6 +53,9 @@ async function recordAndCheck(
     durationS: faulty ? FAULTY_DURATION_S : 4,
     outDir: join(dir, `${lock}-${name}`),
     fenced,
+    // every section reads and writes the set: each stale write then overwrites what the next holders added
+    // (with three resources in turn, a stale register write usually loses nothing another read saw)
+    resources: ["set"],
     log: (line) => lines.push(line),
     ...(faulty ? { nemesis: "client-pause", nemesisIntervalS: PAUSE_S } : {}),
   });
@@ -137,6 +140,13 @@ describe("holder paused mid-section past its TTL, plain resource", () => {
         expect(v.ops.length).toBeGreaterThan(0);
         for (const id of v.ops) expect(history[id]?.f).toMatch(/^res-(read|write)$/);
       }
+      // the lost additions were made by the next holders while the stale writer was paused
+      const duringPause = (id: number) =>
+        pauses.some((p) => history[id].time >= p.pausedAt && history[id].time <= p.resumedAt);
+      expect(
+        lost.violations.filter((v) => duringPause(v.ops[0])).length,
+        `${table}\nlost additions written during a pause`,
+      ).toBeGreaterThan(0);
       expect(checks.valid).toBe(false);
     }, 240_000);
   }
