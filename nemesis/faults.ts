@@ -43,6 +43,8 @@ export interface FaultOptions {
   jitterMs: number;
   /** Clock jumps are drawn from ±[min, max] ms. */
   clockJumpMs: { min: number; max: number };
+  /** Which way clock jumps go (default both); strobes happen only with "both". */
+  clockDirection: "forward" | "back" | "both";
   strobe: { deltaMs: number; periodMs: number };
   /** Health deadline for restarts. */
   restartTimeoutMs: number;
@@ -53,6 +55,7 @@ export const DEFAULT_FAULT_OPTIONS: FaultOptions = {
   delayMs: 100,
   jitterMs: 20,
   clockJumpMs: { min: 5_000, max: 30_000 },
+  clockDirection: "both",
   strobe: { deltaMs: 10_000, periodMs: 50 },
   restartTimeoutMs: 15_000,
 };
@@ -353,9 +356,11 @@ export const clockFault: Fault = {
         ctx.topology.servers.find((s) => s.name === t) ?? ctx.topology.clients.find((s) => s.name === t)!;
       return x.host;
     });
-    const strobe = ctx.rng() < 0.25;
+    const dir = ctx.options.clockDirection;
+    const strobe = dir === "both" && ctx.rng() < 0.25;
     const { min, max } = ctx.options.clockJumpMs;
-    const jumpMs = Math.round((min + ctx.rng() * (max - min)) * (ctx.rng() < 0.5 ? -1 : 1));
+    const sign = dir === "forward" ? 1 : dir === "back" ? -1 : ctx.rng() < 0.5 ? -1 : 1;
+    const jumpMs = Math.round((min + ctx.rng() * (max - min)) * sign);
     for (const h of hosts) {
       if (strobe) c.strobe(h, ctx.options.strobe.deltaMs, ctx.options.strobe.periodMs);
       else c.jump(h, jumpMs);

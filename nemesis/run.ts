@@ -6,14 +6,20 @@
 // It must never write a nemesis op except through the recorder callback, and never leave a fault active
 // after `done` resolves.
 
-import { type FaultName, parseFaultList } from "./faults.js";
+import { type FaultName, type FaultOptions, parseFaultList } from "./faults.js";
 import type { MidSectionGate } from "./holder-pause.js";
 import type { Host, HostNetwork } from "./hosts.js";
 import type { Ledger } from "./ledger.js";
 import { applicable, packagesFor } from "./package.js";
 import { NemesisRuntime } from "./runtime.js";
 import { type DriverSummary, intervalPlan, NemesisDriver, type NemesisEvent } from "./schedule.js";
-import type { ClientTarget, NemesisTopology, ServerTarget } from "./targets.js";
+import {
+  type ClientTarget,
+  type NemesisTopology,
+  parseSelector,
+  type ServerTarget,
+  type TargetSelector,
+} from "./targets.js";
 
 /** A recorder that writes one op: the runner's Recorder.invoke/complete fit behind this. */
 export interface NemesisOpSink {
@@ -22,10 +28,15 @@ export interface NemesisOpSink {
 }
 
 export interface RunNemesisOptions {
-  /** `--nemesis`: "kill,pause,..." or "all" (parsed here; errors name the bad fault). */
+  /**
+   * `--nemesis`: "kill,pause,..." or "all" (parsed here; errors name the bad fault). A fault may name its
+   * target: "clock@primary", "pause@leader", "kill@etcd2" (a role or a server/client name).
+   */
   faults: string | readonly FaultName[];
   /** `--nemesis-interval` in seconds (default 5). */
   intervalS?: number;
+  /** Knobs of the faults (e.g. clockDirection: "forward"). */
+  options?: Partial<FaultOptions>;
   /** Quiet period after the final heal, before the clients stop (default: one interval, at most 5 s). */
   quietS?: number;
 }
@@ -47,6 +58,8 @@ export class RunNemesis {
   private abort = new AbortController();
   private running?: Promise<DriverSummary>;
   private readonly whyNot = new Map<FaultName, string>();
+  /** Targets named with fault@target. */
+  readonly targets = new Map<FaultName, TargetSelector>();
   readonly faults: FaultName[];
   readonly intervalMs: number;
   readonly quietMs: number;
@@ -63,11 +76,29 @@ export class RunNemesis {
 
   /** Before provisioning. Throws a plain Error naming unknown faults. */
   static async prepare(ledger: Ledger, opts: RunNemesisOptions): Promise<RunNemesis> {
-    const faults = typeof opts.faults === "string" ? parseFaultList(opts.faults) : [...opts.faults];
+    const targets = new Map<FaultName, TargetSelector>();
+    let faults: FaultName[];
+    if (typeof opts.faults === "string") {
+      const plain: string[] = [];
+      for (const part of opts.faults.split(",").map((p) => p.trim())) {
+        const at = part.indexOf("@");
+        if (at < 0) {
+          plain.push(part);
+          continue;
+        }
+        const [fault] = parseFaultList(part.slice(0, at));
+        if (!part.slice(at + 1)) throw new Error(`"${part}": no target after @`);
+        targets.set(fault, parseSelector(part.slice(at + 1)));
+        plain.push(fault);
+      }
+      faults = parseFaultList(plain.join(","));
+    } else faults = [...opts.faults];
     if (!(opts.intervalS === undefined || opts.intervalS > 0))
       throw new Error("--nemesis-interval must be > 0");
-    const runtime = await NemesisRuntime.prepare({ ledger, faults });
-    return new RunNemesis(runtime, faults, opts);
+    const runtime = await NemesisRuntime.prepare({ ledger, faults, options: opts.options });
+    const rn = new RunNemesis(runtime, faults, opts);
+    for (const [f, t] of targets) rn.targets.set(f, t);
+    return rn;
   }
 
   /** Environment for every server process. */
@@ -124,7 +155,9 @@ export class RunNemesis {
     const ctx = this.runtime.context(rng);
     for (const f of applicable(packagesFor(this.faults), ctx).skipped) this.whyNot.set(f[0], f[1]);
     const planMs = Math.max(0, durationMs - this.quietMs);
-    const plan = intervalPlan(runnable, { intervalMs: this.intervalMs, durationMs: planMs, rng });
+    const plan = intervalPlan(runnable, { intervalMs: this.intervalMs, durationMs: planMs, rng }).map(
+      (step) => (this.targets.has(step.fault) ? { ...step, target: this.targets.get(step.fault) } : step),
+    );
     this.running = (async () => {
       await driver.run(plan, this.abort.signal);
       return driver.finish(0);

@@ -15,7 +15,7 @@ import { teardownOnSignals, undoLive } from "../nemesis/cleanup.js";
 import { MidSectionGate } from "../nemesis/holder-pause.js";
 import type { Host, HostMode } from "../nemesis/hosts.js";
 import { Ledger } from "../nemesis/ledger.js";
-import { RunNemesis } from "../nemesis/run.js";
+import { RunNemesis, type RunNemesisOptions } from "../nemesis/run.js";
 import { RunnerClient } from "./client.js";
 import { RunClock } from "./clock.js";
 import { SeededRandom } from "./random.js";
@@ -52,6 +52,8 @@ export interface RecordOptions {
   /** Faults to inject (`--nemesis kill,pause,...|all`), and every how many seconds (`--nemesis-interval`). */
   nemesis?: string;
   nemesisIntervalS?: number;
+  /** Knobs of the faults (nemesis/faults.ts FaultOptions), e.g. { clockDirection: "forward" }. */
+  nemesisOptions?: RunNemesisOptions["options"];
 }
 
 export interface RecordResult {
@@ -170,6 +172,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       nemesis = await RunNemesis.prepare(ledger, {
         faults: opts.nemesis,
         intervalS: opts.nemesisIntervalS,
+        options: opts.nemesisOptions,
       }).catch((err: Error) => {
         throw new RecordInputError(`--nemesis: ${err.message}`);
       });
