@@ -1,10 +1,11 @@
 // Live: what an unsafe lock costs, recorded with `locksmith record` against real servers (issue 4). For
-// etcd-cas and redis-single, three clients contend for one key (a protected set) with a 1 s TTL while the nemesis pauses the
-// holder's process (SIGSTOP) in the middle of its critical section, after it checked its lease and sent
-// its write, for 2.5 s, twice per run. The lock service is right (lease-lock linearizable) and the client
-// is wrong: with a plain resource the stale write interleaves with the next holder's section (exclusion)
-// and overwrites its additions (lost-updates); with a fenced resource the stale write is rejected and
-// neither check finds anything; without faults nothing is found at all.
+// etcd-cas and redis-single, three clients contend for one key (a protected set) with a 1 s TTL while the
+// nemesis pauses the holder's process (SIGSTOP) in the middle of its critical section, after it checked its
+// lease and sent its write, for 2.5 s, twice per run. The lock service is right (lease-lock linearizable)
+// and the client is wrong: with a plain resource the stale write interleaves with the next holder's section
+// (exclusion) and overwrites its additions (lost-updates); with a fenced resource the stale write is
+// rejected and neither check finds anything; without faults nothing is found (except, under heavy load, a
+// slow acquire that lease-usage rightly flags and the workload then does not use).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,7 +182,23 @@ describe("no faults", () => {
       for (const name of ["linearizable", "exclusion", "lost-updates"] as const) {
         expect(checks.checks[name].valid, `${name}\n${table}`).toBe(true);
       }
-      expect(checks.valid, table).toBe(true);
+      // lease-usage: no access outside a lease. On a loaded machine an etcd acquire can take longer than the
+      // 1 s TTL; lease-usage then rightly reports an acquire that returned after its lease's end (etcd issue
+      // 11456's shape), and the workload, which checks its lease first, touches nothing under that grant.
+      const lease = checks.checks["lease-usage"];
+      const late = lease.violations.filter((v) => v.kind === "acquire-returned-after-lease-end");
+      expect(
+        lease.violations.filter((v) => !late.includes(v)),
+        table,
+      ).toEqual([]);
+      for (const v of late) {
+        const owner = (history[v.ops[0]].value as { owner?: string }).owner;
+        const used = history.filter(
+          (op) => op.f.startsWith("res-") && (op.value as { owner?: string } | null)?.owner === owner,
+        );
+        expect(used, `${table}\naccesses under the late grant of ${owner}`).toEqual([]);
+      }
+      expect(checks.valid, table).toBe(late.length === 0);
     }, 240_000);
   }
 });
