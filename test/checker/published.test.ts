@@ -1,6 +1,6 @@
-// The published histories (../shared/data/*/expected.tsv) through check() with the wasm engine: each
-// file, loaded by the project's own importers, must get the verdict its source asserts, and an invalid
-// one must come with a counterexample whose failing op is in the history.
+// The published histories (../shared/data/*/expected.tsv) through check() with each engine (wasm and TS):
+// each file, loaded by the project's own importers, must get the verdict its source asserts, and an
+// invalid one must come with a counterexample whose failing op is an invoke of the history.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -36,11 +36,11 @@ function modelFor(spec: string): Model {
 
 const all = [...cases("porcupine"), ...cases("knossos")];
 
-describe("published histories, wasm engine", () => {
+describe.each(["wasm", "ts"] as const)("published histories, %s engine", (engine) => {
   it.each(all)("$file as $model", async ({ file, model, expected }) => {
     const { history } = await loadHistory(`${DATA}${file}`);
-    const result = check(history, modelFor(model), { engine: "wasm", timeLimitMs: 60_000 });
-    expect(result.engine).toBe("wasm");
+    const result = check(history, modelFor(model), { engine, timeLimitMs: 60_000 });
+    expect(result.engine).toBe(engine);
     expect(result.valid).toBe(expected);
     if (!expected) {
       const cx = result.counterexample;
