@@ -56,6 +56,10 @@ export class Ctx {
   cacheStride: i32 = 0;
   table: usize = 0;
   tableMask: i32 = 0;
+  // while the slot table grows, the old one is still probed and moved over a few slots per insert
+  oldTable: usize = 0;
+  oldMask: i32 = 0;
+  migrated: i32 = 0;
   // interned tuples of i32 (kv unpartitioned: one per-key state per key)
   tupArena: usize = 0;
   tupCount: i32 = 0;
