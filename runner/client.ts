@@ -6,6 +6,7 @@
 // It must never record an op it did not send, nor leave an invocation without a completion.
 
 import type { ProcessId } from "../histories/op.js";
+import type { HolderBook } from "./holders.js";
 import type { Recorder } from "./recorder.js";
 import type { AccessOutcome, ProtectedResource, ResourceKind, ResourceValue } from "./resource.js";
 import type { WorkerProcess } from "./worker-process.js";
@@ -22,6 +23,8 @@ export interface ClientContext {
   graceMs: number;
   /** Called synchronously just before a res-write is sent to the worker (the nemesis may pause it here). */
   beforeWrite?: (clientIndex: number, workerPid: number) => void;
+  /** Told of every lock call's invocation and outcome (who holds what, for the nemesis's `holder`). */
+  holders?: HolderBook;
 }
 
 export interface Completion {
@@ -62,10 +65,12 @@ export class RunnerClient {
   ): Promise<Completion> {
     await this.replacing;
     const inv = this.ctx.recorder.invoke(this.process, f, key, value);
+    this.ctx.holders?.note(this.index, f, key, "invoke");
     const res = await this.worker.request(
       { type: "lock", f, req: { key, ...req } },
       req.timeoutMs + this.ctx.graceMs,
     );
+    this.ctx.holders?.note(this.index, f, key, res.type === "done" ? res.outcome : "info");
     if (res.type === "done") {
       if (res.outcome === "ok") {
         const out = { ...value, ...((res.value as Record<string, unknown> | undefined) ?? {}) };

@@ -18,6 +18,7 @@ import { Ledger } from "../nemesis/ledger.js";
 import { RunNemesis, type RunNemesisOptions } from "../nemesis/run.js";
 import { RunnerClient } from "./client.js";
 import { RunClock } from "./clock.js";
+import { HolderBook } from "./holders.js";
 import { SeededRandom } from "./random.js";
 import { Recorder } from "./recorder.js";
 import { ProtectedResource, type ResourceKind } from "./resource.js";
@@ -195,8 +196,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     for (let i = 0; i < opts.clients; i++) hosts.push(await network.addHost(`c${i}`));
     const currentWorkers: WorkerProcess[] = [];
     const midSection = nemesis?.faults.includes("client-pause") ? new MidSectionGate() : undefined;
+    const holders = new HolderBook();
     await nemesis?.attach(network, {
       midSection,
+      holder: (key?: string) => {
+        const index = holders.holder(key);
+        return index === undefined ? undefined : `c${index}`;
+      },
       system:
         def.topology === "etcd-cluster"
           ? "etcd"
@@ -244,6 +250,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       // a paused client is slow, not dead: with client pauses, wait out a whole pause before giving up on it
       graceMs: opts.graceMs ?? (midSection && nemesis ? nemesis.intervalMs + 1_000 : 1_000),
       beforeWrite: midSection && ((index: number, pid: number) => midSection.beforeWrite(`c${index}`, pid)),
+      holders,
     };
     for (let i = 0; i < opts.clients; i++) clients.push(new RunnerClient(i, i, first[i], ctx));
 
