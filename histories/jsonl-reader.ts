@@ -117,18 +117,27 @@ class JsonlParser {
   }
 }
 
+/** The error for a history file that cannot be opened or read: a HistoryInputError at line 0. */
+export function unreadableFile(path: string, err: unknown): HistoryInputError {
+  return new HistoryInputError(
+    path,
+    0,
+    `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+  );
+}
+
+/** Open a history file for reading, or throw `unreadableFile`. */
+export async function openHistoryFile(path: string): Promise<Awaited<ReturnType<typeof open>>> {
+  try {
+    return await open(path, "r");
+  } catch (err) {
+    throw unreadableFile(path, err);
+  }
+}
+
 /** The decoded text of `path`, chunk by chunk (UTF-8 characters split across chunks are joined). */
 async function* decodedChunks(path: string, chunkSize: number): AsyncGenerator<string> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, "r");
-  } catch (err) {
-    throw new HistoryInputError(
-      path,
-      0,
-      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-    );
-  }
+  const handle = await openHistoryFile(path);
   try {
     const buf = Buffer.allocUnsafe(chunkSize);
     const decoder = new StringDecoder("utf8");

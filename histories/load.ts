@@ -2,7 +2,7 @@
 // Jepsen EDN, Jepsen log lines, Porcupine KV logs. Also parses a single EDN or JSON value (the CLI's --init).
 // It must never throw anything but HistoryInputError for bad input, and never depends on models or checker.
 
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { completeOpenOps, countOpenOps } from "./complete-open.js";
 import { EdnReader } from "./edn/reader.js";
 import { EdnMap, ednToJs } from "./edn/values.js";
@@ -10,7 +10,7 @@ import { importJepsenEdn } from "./import/jepsen-edn.js";
 import { importJepsenLog, isJepsenLogOpLine } from "./import/jepsen-log.js";
 import type { ImportResult } from "./import/normalize.js";
 import { importPorcupineKv } from "./import/porcupine-kv.js";
-import { readJsonlHistory } from "./jsonl-reader.js";
+import { openHistoryFile, readJsonlHistory, unreadableFile } from "./jsonl-reader.js";
 import { type History, HistoryInputError } from "./op.js";
 
 export type HistoryFormat = "jsonl" | "jepsen-edn" | "jepsen-log" | "porcupine-kv";
@@ -33,16 +33,7 @@ export interface LoadOptions {
 const SAMPLE_BYTES = 64 * 1024;
 
 async function readSample(path: string): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, "r");
-  } catch (err) {
-    throw new HistoryInputError(
-      path,
-      0,
-      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-    );
-  }
+  const handle = await openHistoryFile(path);
   try {
     const buf = Buffer.alloc(SAMPLE_BYTES);
     const { bytesRead } = await handle.read(buf, 0, SAMPLE_BYTES, 0);
@@ -88,11 +79,7 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (err) {
-    throw new HistoryInputError(
-      path,
-      0,
-      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-    );
+    throw unreadableFile(path, err);
   }
 }
 
