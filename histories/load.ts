@@ -19,6 +19,8 @@ export interface LoadedHistory {
   history: History;
   format: HistoryFormat;
   warnings: string[];
+  /** No op in the file had a time: times were made up from the file order (see ImportResult). */
+  timesSynthesized: boolean;
 }
 
 export interface LoadOptions {
@@ -114,7 +116,7 @@ export async function loadHistory(path: string, options: LoadOptions = {}): Prom
       warnings.push(`${path}: ${open} op(s) still open at the end of the history were completed as info`);
     }
   }
-  return { history, format: format ?? "jsonl", warnings };
+  return { history, format: format ?? "jsonl", warnings, timesSynthesized: result.timesSynthesized === true };
 }
 
 /**

@@ -170,6 +170,13 @@ export async function runCheck(args: CheckArguments, write: (text: string) => vo
   if (modelOptions.nilReadMatchesAny === undefined && loaded.format === "jepsen-edn")
     modelOptions.nilReadMatchesAny = true;
   const model = buildModel(modelName, modelOptions, args.engine);
+  // Order-only models need nothing but the file order; a timed model's verdict rests on made-up times.
+  if (loaded.timesSynthesized && model.earliestNextTime !== undefined) {
+    process.stderr.write(
+      `locksmith: warning: ${args.file}: no op has a time: times synthesized from the file order, 1 µs apart; ` +
+        `${modelName}'s lease timings are meaningless on this history\n`,
+    );
+  }
   if ((args.partition && model.partition !== undefined) || modelName === "lease-lock") {
     const mismatch = findKeyMismatch(history);
     if (mismatch) throw inputErrorAt(args.file, loaded.format, mismatch.index, mismatch.reason);

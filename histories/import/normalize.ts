@@ -25,6 +25,11 @@ export interface RawOp {
 export interface ImportResult {
   history: History;
   warnings: string[];
+  /**
+   * No op in the file had a time, so times were made up from the file order, 1 µs apart. Order-only
+   * models lose nothing; a model that reads times (lease-lock) should say so (the caller knows the model).
+   */
+  timesSynthesized?: boolean;
 }
 
 /** Synthesized times are this many ns apart (1 µs). */
@@ -39,9 +44,6 @@ export function normalizeOps(raw: readonly RawOp[], file: string): ImportResult 
   if (timed > 0 && timed < raw.length) {
     const first = raw.find((r) => r.time === undefined)!;
     throw new HistoryInputError(file, first.line, "op has no :time while other ops in the file have one");
-  }
-  if (synthesize) {
-    warnings.push(`${file}: no op has a time: times synthesized from the file order, 1 µs apart`);
   }
 
   let clamped = 0;
@@ -75,7 +77,7 @@ export function normalizeOps(raw: readonly RawOp[], file: string): ImportResult 
       `${file}: the file's :index values are not 0, 1, 2, ... in file order: ops re-numbered by position`,
     );
   }
-  return { history, warnings };
+  return synthesize ? { history, warnings, timesSynthesized: true } : { history, warnings };
 }
 
 /**

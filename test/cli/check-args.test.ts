@@ -26,12 +26,42 @@ const multi = tmp.write(
  {:process 0, :type :ok, :f :txn, :value [[:read :x 0] [:read :y 0]], :time 2}]`,
 );
 
+/** A Porcupine KV log: Porcupine's format has no times at all. */
+const untimedKv = tmp.write(
+  "untimed-kv.txt",
+  `{:process 0, :type :invoke, :f :put, :key "1", :value "a"}
+{:process 0, :type :ok, :f :put, :key "1", :value "a"}
+`,
+);
+
+/** A Knossos-style lock history without :time: lease-lock would check it on made-up times. */
+const untimedLock = tmp.write(
+  "untimed-lock.edn",
+  `[{:process 0, :type :invoke, :f :acquire}
+ {:process 0, :type :ok, :f :acquire}]`,
+);
+
 function expectBadArguments(run: CliRun, message: RegExp): void {
   expect(run.code).toBe(254);
   expect(run.stderr).toMatch(message);
   expect(run.stderr).not.toMatch(STACK_FRAME);
   expect(run.stdout).toBe("");
 }
+
+describe("locksmith check: histories without times", () => {
+  it("says nothing about synthesized times for an order-only model", async () => {
+    const run = await runInProcess(["check", untimedKv, "--model", "kv"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/no op has a time/);
+  });
+
+  it("warns that lease timings are meaningless when lease-lock reads made-up times", async () => {
+    const asMutex = await runInProcess(["check", untimedLock, "--model", "mutex"]);
+    expect(asMutex.stderr).not.toMatch(/no op has a time/);
+    const asLease = await runInProcess(["check", untimedLock, "--model", "lease-lock", "--ttl", "1000"]);
+    expect(asLease.stderr).toMatch(/untimed-lock\.edn: no op has a time: .*lease-lock's lease timings are meaningless/);
+  });
+});
 
 describe("locksmith check: arguments", () => {
   it("refuses an unknown model and lists the known ones", async () => {

@@ -109,7 +109,7 @@ describe("Jepsen EDN rules", () => {
   });
 
   it("synthesizes missing times 1 µs apart and says so; indexes come from the position", () => {
-    const { history, warnings } = importJepsenEdn(
+    const { history, warnings, timesSynthesized } = importJepsenEdn(
       "[{:process 0 :type :invoke :f :acquire :index 7}\n {:process 0 :type :ok :f :acquire :index 9}]",
       "h.edn",
     );
@@ -117,8 +117,8 @@ describe("Jepsen EDN rules", () => {
       { index: 0, time: 0, process: 0, type: "invoke", f: "acquire" },
       { index: 1, time: 1000, process: 0, type: "ok", f: "acquire" },
     ]);
+    expect(timesSynthesized).toBe(true);
     expect(warnings).toEqual([
-      "h.edn: no op has a time: times synthesized from the file order, 1 µs apart",
       "h.edn: the file's :index values are not 0, 1, 2, ... in file order: ops re-numbered by position",
     ]);
   });
@@ -282,6 +282,7 @@ describe("loadHistory detects the format from content", () => {
       history: [],
       format: "jsonl",
       warnings: [`${path}: the file is empty: an empty history`],
+      timesSynthesized: false,
     });
   });
 
