@@ -59,7 +59,9 @@ describe("locksmith check: histories without times", () => {
     const asMutex = await runInProcess(["check", untimedLock, "--model", "mutex"]);
     expect(asMutex.stderr).not.toMatch(/no op has a time/);
     const asLease = await runInProcess(["check", untimedLock, "--model", "lease-lock", "--ttl", "1000"]);
-    expect(asLease.stderr).toMatch(/untimed-lock\.edn: no op has a time: .*lease-lock's lease timings are meaningless/);
+    expect(asLease.stderr).toMatch(
+      /untimed-lock\.edn: no op has a time: .*lease-lock's lease timings are meaningless/,
+    );
   });
 });
 
