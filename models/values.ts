@@ -62,8 +62,11 @@ export function ownerOf(op: Operation): string {
 
 /** An error for an op a model cannot interpret: names the op so the user can find it. */
 export class ModelInputError extends Error {
+  /** The history index of the op's invocation: where a caller points the user (file:line). */
+  readonly opIndex: number;
   constructor(model: string, op: Operation, reason: string) {
     super(`model ${model}: op at history index ${op.id} (f=${op.f}): ${reason}`);
     this.name = "ModelInputError";
+    this.opIndex = op.id;
   }
 }

@@ -13,6 +13,7 @@ import { type HistoryFormat, loadHistory, parseValue } from "../../histories/loa
 import { type History, HistoryInputError } from "../../histories/op.js";
 import { getModel, isModelName, MODEL_NAMES, type ModelOptions } from "../../models/index.js";
 import type { Model } from "../../models/model.js";
+import { ModelInputError } from "../../models/values.js";
 import { EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, UsageError } from "../exit-codes.js";
 import { lineOfOp } from "./check-lines.js";
 import { findKeyMismatch } from "./check-pairs.js";
@@ -243,9 +244,9 @@ function inputErrorAt(file: string, format: HistoryFormat, index: number, reason
 
 /**
  * A model's complaint about one op is bad input, not a crash: report it at the op's line in the file.
- * ModelInputError names the op by its history index ("op at history index N"); so does the pairing of
- * invocations and completions ("history index N: ...") when a history is inconsistent in a way the loader
- * let through.
+ * ModelInputError carries the op's history index (opIndex); the pairing of
+ * invocations and completions names it in its message ("history index N: ...") when a history is
+ * inconsistent in a way the loader let through.
  */
 async function runInputChecked<T>(
   file: string,
@@ -256,11 +257,7 @@ async function runInputChecked<T>(
     return await work();
   } catch (err) {
     const message = (err as Error)?.message ?? "";
-    if ((err as Error)?.name === "ModelInputError") {
-      const index = /history index (\d+)/.exec(message);
-      if (index) throw inputErrorAt(file, format, Number(index[1]), message);
-      throw new UsageError(`${file}: ${message}`);
-    }
+    if (err instanceof ModelInputError) throw inputErrorAt(file, format, err.opIndex, message);
     const pairing = /^history index (\d+): (.*)$/s.exec(message);
     if (err instanceof Error && err.constructor === Error && pairing) {
       throw inputErrorAt(file, format, Number(pairing[1]), pairing[2]);

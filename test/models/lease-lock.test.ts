@@ -3,8 +3,10 @@
 // guaranteed lease of 990 ms unless a test says otherwise.
 
 import { describe, expect, it } from "vitest";
+import { check } from "../../checker/check.js";
 import { leaseLockModel } from "../../models/lease-lock.js";
-import type { OpSpec } from "./history-builder.js";
+import { ModelInputError } from "../../models/values.js";
+import { buildHistory, type OpSpec } from "./history-builder.js";
 import { verdict as verdictOf } from "./verdict.js";
 
 const MS = 1_000_000;
@@ -189,6 +191,19 @@ describe("lease-lock: time and indeterminate ops", () => {
     expect(verdict(ops, { defaultTtlMs: 3000 })).toBe(false);
     expect(verdict(ops, { defaultTtlMs: Infinity })).toBe(false);
     expect(() => verdict(ops)).toThrow(/ttlMs/);
+  });
+  it("names the offending op by its history index (opIndex), for file:line reports", () => {
+    const ops = [acquire("a", 0, 1), { p: 7, f: "acquire", start: 2, end: 3 }];
+    const history = buildHistory(ops, MS);
+    const err = (() => {
+      try {
+        check(history, leaseLockModel({}), { engine: "ts" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ModelInputError);
+    expect((err as ModelInputError).opIndex).toBe(history.findIndex((op) => op.process === 7));
   });
   it("rejects a malformed token or option", () => {
     expect(() => verdict([acquire("a", 0, 1, { token: "x1" })])).toThrow(/token/);
