@@ -60,6 +60,19 @@ export function netemSupport(): Promise<{ ok: boolean; why: string }> {
   return netemProbe;
 }
 
+/** `ip` arguments that set netem delay (and loss) on `iface` inside namespace `ns` (replace: idempotent). */
+export function netemDelayArgs(ns: string, iface: string, faults: Partial<ProxyFaults>): string[] {
+  const args = ["netns", "exec", ns, "tc", "qdisc", "replace", "dev", iface, "root", "netem"];
+  args.push("delay", `${faults.latencyMs ?? 0}ms`, `${faults.jitterMs ?? 0}ms`);
+  if (faults.resetProbability) args.push("loss", `${faults.resetProbability * 100}%`);
+  return args;
+}
+
+/** `ip` arguments that remove the netem qdisc from `iface` inside namespace `ns`. */
+export function netemDeleteArgs(ns: string, iface: string): string[] {
+  return ["netns", "exec", ns, "tc", "qdisc", "del", "dev", iface, "root"];
+}
+
 export interface DelayTarget {
   /** Name of the server (for faults and evidence). */
   name: string;
@@ -74,7 +87,8 @@ export function natChainName(runId: string): string {
 export class LinkDelay {
   private readonly proxies = new Map<string, DelayProxy>();
   private readonly natChains = new Map<string, { chain: number; jump: number }>();
-  private readonly netemOn = new Set<string>();
+  /** namespace -> the interface netem is on. */
+  private readonly netemOn = new Map<string, string>();
   readonly chain: string;
 
   constructor(
@@ -145,22 +159,9 @@ export class LinkDelay {
     if (this.mechanism === "netem") {
       const ns = target.host.netns;
       if (!ns) throw new Error(`host ${target.host.name} has no namespace for tc netem`);
-      const args = [
-        "netns",
-        "exec",
-        ns,
-        "tc",
-        "qdisc",
-        "replace",
-        "dev",
-        target.host.iface ?? "eth0",
-        "root",
-        "netem",
-      ];
-      args.push("delay", `${faults.latencyMs ?? 0}ms`, `${faults.jitterMs ?? 0}ms`);
-      if (faults.resetProbability) args.push("loss", `${faults.resetProbability * 100}%`);
-      await runTool(findIp()!, args);
-      this.netemOn.add(ns);
+      const iface = target.host.iface ?? "eth0";
+      await runTool(findIp()!, netemDelayArgs(ns, iface, faults));
+      this.netemOn.set(ns, iface);
       return;
     }
     const proxy = this.proxies.get(target.name);
@@ -171,10 +172,8 @@ export class LinkDelay {
   /** Removes every delay (the proxies stay, as clean pass-throughs). */
   async heal(): Promise<void> {
     for (const p of this.proxies.values()) p.heal();
-    for (const ns of [...this.netemOn]) {
-      await runTool(findIp()!, ["netns", "exec", ns, "tc", "qdisc", "del", "dev", "eth0", "root"]).catch(
-        () => {},
-      );
+    for (const [ns, iface] of [...this.netemOn]) {
+      await runTool(findIp()!, netemDeleteArgs(ns, iface)).catch(() => {});
       this.netemOn.delete(ns);
     }
   }

@@ -7,7 +7,7 @@
 import { createConnection } from "node:net";
 import { createInterface } from "node:readline";
 import { ClockControl } from "./clock.js";
-import { LinkDelay } from "./delay.js";
+import { LinkDelay, netemSupport } from "./delay.js";
 import { type FailoverNode, RedisFailover } from "./failover.js";
 import type { FaultName } from "./faults.js";
 import { isolate } from "./grudge.js";
@@ -214,7 +214,11 @@ export async function probeFaults(p: ScratchProvider): Promise<FaultProbeResult[
         const rise = `min RTT ${rtts.baseMin.toFixed(1)} -> ${rtts.delayedMin.toFixed(1)} ms, median ${rtts.base.toFixed(1)} -> ${rtts.delayed.toFixed(1)} ms`;
         // every delayed reply waits >= 50 ms more; the minimum is the least noisy witness of that
         if (rtts.delayedMin - rtts.baseMin < 50) throw new Error(`RTT did not rise by 50 ms: ${rise}`);
-        return `delay 50 ms (${delay.mechanism}): ${rise}`;
+        const how =
+          delay.mechanism === "proxy"
+            ? `our TCP proxy; tc netem not used: ${(await netemSupport()).why}`
+            : "tc netem";
+        return `delay 50 ms (${how}): ${rise}`;
       });
 
     if (!clock) unsupported("clock", `the clock shim could not be built: ${clockWhy}`);

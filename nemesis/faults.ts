@@ -19,10 +19,17 @@ import {
   randomHalves,
   shuffle,
 } from "./grudge.js";
-import { type MidSectionGate, WRITER_WAIT_MS } from "./holder-pause.js";
+import { type MidSectionGate, TAKEOVER_WAIT_MS, TAKEOVER_WRITES, WRITER_WAIT_MS } from "./holder-pause.js";
 import type { Partitioner } from "./partition.js";
 import type { Pauser } from "./pause.js";
-import { type NemesisTopology, NoTargetError, resolveTargets, type TargetSelector } from "./targets.js";
+import {
+  allClients,
+  HOLDER_WAIT_MS,
+  type NemesisTopology,
+  NoTargetError,
+  resolveTargets,
+  type TargetSelector,
+} from "./targets.js";
 
 export const FAULT_NAMES = [
   "kill",
@@ -48,6 +55,11 @@ export interface FaultOptions {
   strobe: { deltaMs: number; periodMs: number };
   /** Health deadline for restarts. */
   restartTimeoutMs: number;
+  /**
+   * Land the lock hazards while a lock is surely held: a clock fault on a server and the Redis failover's
+   * promote wait (up to 5 s) for the next ok acquire of a client, when the runner reports acquires.
+   */
+  whileLocked: boolean;
 }
 
 export const DEFAULT_FAULT_OPTIONS: FaultOptions = {
@@ -58,6 +70,7 @@ export const DEFAULT_FAULT_OPTIONS: FaultOptions = {
   clockDirection: "both",
   strobe: { deltaMs: 10_000, periodMs: 50 },
   restartTimeoutMs: 15_000,
+  whileLocked: true,
 };
 
 /** Everything a fault may use. Optional parts are absent where the machine or the run cannot have them. */
@@ -70,6 +83,8 @@ export interface NemesisContext {
   delay?: LinkDelay;
   failover?: RedisFailover;
   options: FaultOptions;
+  /** Aborted when the run is cut short: stops that wait on the clients stop waiting. */
+  signal?: AbortSignal;
 }
 
 /** A fault that has started: what to record, and how to stop it. */
@@ -133,6 +148,7 @@ export const killFault: Fault = {
   unsupported: (ctx) => (ctx.topology.servers.length ? undefined : "no servers of the run to kill"),
   async start(ctx, target) {
     const targets = await defaultServers(ctx, target);
+    serversOnly(ctx, "kill", targets, "use client-pause to stop a client");
     for (const n of targets) await server(ctx, n).kill();
     return {
       fault: "kill",
@@ -160,48 +176,102 @@ function pauseFault(name: "pause" | "client-pause"): Fault {
           ? undefined
           : "no client processes in this run",
     async start(ctx, target) {
-      const gate = name === "client-pause" && (target ?? "holder") === "holder" && ctx.topology.midSection;
-      if (gate) return pauseMidSection(gate, ctx.pauser);
+      // a plain `client-pause` goes through the mid-section gate when the run has one; `@holder` does not
+      const gate = name === "client-pause" && target === undefined && ctx.topology.midSection;
+      if (gate) return pauseMidSection(gate, ctx);
+      const byHolder = (target ?? (name === "client-pause" ? "holder" : undefined)) === "holder";
       const targets =
         name === "pause"
           ? await defaultServers(ctx, target)
-          : await resolveTargets(target ?? "holder", ctx.topology, ctx.rng).catch(() =>
-              resolveTargets("client", ctx.topology, ctx.rng),
-            );
+          : target
+            ? await resolveTargets(target, ctx.topology, ctx.rng)
+            : await resolveTargets("holder", ctx.topology, ctx.rng).catch(() =>
+                resolveTargets("client", ctx.topology, ctx.rng),
+              );
       const pids: number[] = [];
+      const held = new Map<string, string[]>();
       for (const n of targets) {
         const t =
           ctx.topology.servers.find((x) => x.name === n) ?? ctx.topology.clients.find((x) => x.name === n);
         if (t?.pid !== undefined && ctx.pauser.pause(t.pid)) pids.push(t.pid);
+        if (byHolder) held.set(n, ctx.topology.holdings?.(n) ?? []);
       }
       if (pids.length === 0) throw new NoTargetError(`none of ${targets.join(", ")} is running`);
+      const keys = [...held.values()].flat();
       return {
         fault: name,
         f: "pause",
-        value: { targets, pids },
+        value: { targets, pids, ...(byHolder ? { holder: "provider", keys } : {}) },
         stopF: "resume",
         async stop() {
+          // a paused holder stays paused (at most TAKEOVER_WAIT_MS more) until another client took its lock
+          const takenOver = byHolder ? await awaitTakeover(ctx, held) : undefined;
           const pausedMs = pids.map((p) => ctx.pauser.resume(p) ?? 0);
-          return { targets, pausedMs: Math.max(...pausedMs) };
+          return { targets, pausedMs: Math.max(...pausedMs), ...(byHolder ? { takenOver } : {}) };
         },
       };
     },
   };
 }
-/** `client-pause` of the holder in the middle of its critical section (nemesis/holder-pause.ts). */
-async function pauseMidSection(gate: MidSectionGate, pauser: Pauser): Promise<ActiveFault> {
-  const w = await gate.pauseNextWriter((pid) => pauser.pause(pid), WRITER_WAIT_MS);
+
+/** Waits until every key a paused holder held is held by another client; false at the deadline. */
+async function awaitTakeover(ctx: NemesisContext, held: Map<string, string[]>): Promise<boolean> {
+  const topo = ctx.topology;
+  const taken = () =>
+    [...held].every(([name, keys]) =>
+      keys.every((k) => {
+        const h = topo.holder?.(k);
+        return h !== undefined && h !== name;
+      }),
+    );
+  const until = Date.now() + TAKEOVER_WAIT_MS;
+  while (!taken()) {
+    const left = until - Date.now();
+    if (left <= 0 || !topo.nextAcquire || ctx.signal?.aborted) return false;
+    await topo.nextAcquire(left, ctx.signal);
+  }
+  return true;
+}
+
+/**
+ * `client-pause` of the holder in the middle of its critical section (nemesis/holder-pause.ts). The stop
+ * resumes it only once other clients announced TAKEOVER_WRITES writes on its key (at most TAKEOVER_WAIT_MS
+ * past the hold), so the next holder's first write has landed before the stale one.
+ */
+async function pauseMidSection(gate: MidSectionGate, ctx: NemesisContext): Promise<ActiveFault> {
+  const pauser = ctx.pauser;
+  const w = await gate.pauseNextWriter((pid) => pauser.pause(pid), WRITER_WAIT_MS, ctx.signal);
   if (!w) throw new NoTargetError(`no client wrote under a lock within ${WRITER_WAIT_MS} ms`);
   return {
     fault: "client-pause",
     f: "pause",
-    value: { targets: [w.name], pids: [w.pid], holder: "mid-section" },
+    value: { targets: [w.name], pids: [w.pid], holder: "mid-section", ...(w.key ? { key: w.key } : {}) },
     stopF: "resume",
     async stop() {
-      return { targets: [w.name], pausedMs: pauser.resume(w.pid) ?? 0 };
+      const othersWrote = await w.others.until(TAKEOVER_WRITES, TAKEOVER_WAIT_MS, ctx.signal);
+      gate.release(w);
+      return { targets: [w.name], pausedMs: pauser.resume(w.pid) ?? 0, othersWrote };
     },
   };
 }
+
+/** Waits (up to HOLDER_WAIT_MS) for a client's next ok acquire when `whileLocked`; who acquired, or null. */
+async function afterNextAcquire(
+  ctx: NemesisContext,
+): Promise<{ lockedBy?: string | null; lockedKey?: string }> {
+  const next = ctx.topology.nextAcquire;
+  if (!ctx.options.whileLocked || !next) return {};
+  const a = await next(HOLDER_WAIT_MS, ctx.signal);
+  return a ? { lockedBy: a.name, lockedKey: a.key } : { lockedBy: null };
+}
+
+/** Throws a NoTargetError naming the clients among `names`, for faults that act on servers only. */
+function serversOnly(ctx: NemesisContext, fault: string, names: readonly string[], instead: string): void {
+  const clients = names.filter((n) => ctx.topology.clients.some((c) => c.name === n));
+  if (clients.length)
+    throw new NoTargetError(`${fault} acts on servers, not on client ${clients.join(", ")}; ${instead}`);
+}
+
 export const serverPauseFault = pauseFault("pause");
 export const clientPauseFault = pauseFault("client-pause");
 
@@ -238,19 +308,26 @@ async function choosePartition(ctx: NemesisContext): Promise<{ shape: string; gr
   }
 }
 
+/** A named target is isolated: a server from the other servers, a client (e.g. the holder) from every server. */
+async function targetedPartition(
+  ctx: NemesisContext,
+  target: TargetSelector,
+): Promise<{ shape: string; grudge: Grudge }> {
+  const servers = ctx.topology.servers.map((s) => s.name);
+  const [victim] = await resolveTargets(target, ctx.topology, ctx.rng);
+  if (allClients([victim], ctx.topology)) {
+    const host = ctx.topology.clients.find((c) => c.name === victim)?.host;
+    if (!host?.netns) throw new NoTargetError(`client ${victim} has no namespaced host to partition`);
+    return { shape: `isolate client ${victim}`, grudge: clientsFromServers([victim], servers) };
+  }
+  return { shape: `isolate ${victim}`, grudge: isolate(servers, victim) };
+}
+
 export const partitionFault: Fault = {
   name: "partition",
   unsupported: namespacesNeeded,
   async start(ctx, target) {
-    const chosen = target
-      ? {
-          shape: "isolate",
-          grudge: isolate(
-            ctx.topology.servers.map((s) => s.name),
-            (await resolveTargets(target, ctx.topology, ctx.rng))[0],
-          ),
-        }
-      : await choosePartition(ctx);
+    const chosen = target ? await targetedPartition(ctx, target) : await choosePartition(ctx);
     const hg = hostGrudge(ctx, chosen.grudge);
     await ctx.partitioner!.partition(hg);
     return {
@@ -303,6 +380,12 @@ export const delayFault: Fault = {
       : ctx.rng() < 0.5
         ? fronted
         : [pick(fronted, ctx.rng)];
+    serversOnly(
+      ctx,
+      "delay",
+      chosen,
+      "the delay proxy fronts server ports; delay the holder's server instead",
+    );
     const targets = chosen.filter((n) => fronted.includes(n));
     if (targets.length === 0) throw new NoTargetError(`none of ${chosen.join(", ")} is fronted`);
     const latencyMs = ctx.options.delayMs;
@@ -356,6 +439,8 @@ export const clockFault: Fault = {
         ctx.topology.servers.find((s) => s.name === t) ?? ctx.topology.clients.find((s) => s.name === t)!;
       return x.host;
     });
+    // a server's clock jump is a lock hazard only while a lock is held: land it just after an acquire
+    const locked = allClients(targets, ctx.topology) ? {} : await afterNextAcquire(ctx);
     const dir = ctx.options.clockDirection;
     const strobe = dir === "both" && ctx.rng() < 0.25;
     const { min, max } = ctx.options.clockJumpMs;
@@ -368,7 +453,7 @@ export const clockFault: Fault = {
     return {
       fault: "clock",
       f: strobe ? "clock-strobe" : "clock-jump",
-      value: strobe ? { targets, ...ctx.options.strobe } : { targets, jumpMs },
+      value: strobe ? { targets, ...ctx.options.strobe, ...locked } : { targets, jumpMs, ...locked },
       stopF: "clock-reset",
       async stop() {
         for (const h of hosts) c.reset(h);
@@ -399,6 +484,8 @@ export const failoverFault: Fault = {
         value: { primary: from, replica: fo.replica.name },
         stopF: "promote",
         async stop() {
+          // promote just after a client acquired on the cut primary: that lock is surely lost
+          const locked = await afterNextAcquire(ctx);
           const ev = await fo.promote();
           await ctx.partitioner!.unpartition(
             new Map([
@@ -407,7 +494,7 @@ export const failoverFault: Fault = {
             ]),
           );
           await fo.rejoin();
-          return { ...ev };
+          return { ...ev, ...locked };
         },
       };
     }

@@ -121,6 +121,8 @@ export class RunNemesis {
       clientHosts: readonly Host[];
       leader?: () => Promise<string | undefined>;
       holder?: (key?: string) => string | undefined;
+      holdings?: NemesisTopology["holdings"];
+      nextAcquire?: NemesisTopology["nextAcquire"];
       midSection?: MidSectionGate;
     },
   ): Promise<Map<string, string>> {
@@ -132,6 +134,8 @@ export class RunNemesis {
         clients: run.clients,
         leader: run.leader,
         holder: run.holder,
+        holdings: run.holdings,
+        nextAcquire: run.nextAcquire,
         midSection: run.midSection,
       },
       run.clientHosts,
@@ -149,7 +153,11 @@ export class RunNemesis {
       else sink.complete(open, e.type, e.value ?? null, e.error);
     };
     const rng = seededRng(seed);
-    const driver = new NemesisDriver(packagesFor(this.faults), this.runtime.context(rng), record);
+    const driver = new NemesisDriver(
+      packagesFor(this.faults),
+      { ...this.runtime.context(rng), signal: this.abort.signal },
+      record,
+    );
     this.driver = driver;
     const runnable = driver.runnable();
     const ctx = this.runtime.context(rng);
@@ -172,6 +180,17 @@ export class RunNemesis {
     return this.faults
       .filter((f) => !runnable.has(f))
       .map((fault) => ({ fault, why: this.whyNot.get(fault) ?? "unsupported" }));
+  }
+
+  /** Whether a fault of this run may pause a client process (the runner then gives clients more grace). */
+  pausesClients(): boolean {
+    if (this.faults.includes("client-pause")) return true;
+    return [...this.targets.values()].some((t) => t === "holder" || t === "client" || typeof t === "object");
+  }
+
+  /** Whether `client-pause` runs through the runner's mid-section gate (it does unless it names a target). */
+  usesMidSectionGate(): boolean {
+    return this.faults.includes("client-pause") && !this.targets.has("client-pause");
   }
 
   /** Cuts the schedule short (Ctrl-C, a client crash) and heals; safe when never started. */

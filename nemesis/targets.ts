@@ -2,7 +2,7 @@
 // `majority`, `minority`, `one`, `all`, `client` (one client), `holder` (the holder of a lock)).
 // The runner describes its servers and clients with these interfaces; backends/*/server.ts's EtcdMember and
 // RedisNode fit `ServerTarget` as they are. Resolution uses the seeded rng it is given, never Math.random.
-// It must never act on anything: it only chooses.
+// It must never act on anything: it only chooses (`holder` may wait, with a deadline, for an acquire).
 
 import type { Rng } from "./grudge.js";
 import { shuffle } from "./grudge.js";
@@ -40,6 +40,16 @@ export interface NemesisTopology {
   primary?: () => string | undefined;
   /** The client that holds a lock now, by the runner's records (any key when `key` is omitted). */
   holder?: (key?: string) => string | undefined;
+  /** The keys client `name` holds now, by the runner's records. */
+  holdings?: (name: string) => string[];
+  /**
+   * Resolves just after the next ok acquire (which client, which key), before that client makes its next
+   * call; undefined after `timeoutMs`. Faults that must land while a lock is held wait on it.
+   */
+  nextAcquire?: (
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ) => Promise<{ name: string; key: string } | undefined>;
   /** Where the runner announces a holder's write, so `client-pause` can stop it mid-section. */
   midSection?: MidSectionGate;
 }
@@ -57,6 +67,14 @@ export const ROLES: readonly Role[] = [
   "client",
   "holder",
 ];
+
+/** How long `holder` waits for a client to acquire a lock when none holds one. */
+export const HOLDER_WAIT_MS = 5_000;
+
+/** Whether every name is a client of the topology (not a server). */
+export function allClients(names: readonly string[], topo: NemesisTopology): boolean {
+  return names.length > 0 && names.every((n) => topo.clients.some((c) => c.name === n));
+}
 
 export class NoTargetError extends Error {
   constructor(what: string) {
@@ -104,8 +122,8 @@ export async function resolveTargets(
       return [shuffle(live, rng)[0]];
     }
     case "holder": {
-      const h = topo.holder?.();
-      if (!h) throw new NoTargetError("no client holds a lock now");
+      const h = topo.holder?.() ?? (await topo.nextAcquire?.(HOLDER_WAIT_MS))?.name;
+      if (!h) throw new NoTargetError(`no client held a lock, nor acquired one within ${HOLDER_WAIT_MS} ms`);
       return [h];
     }
   }

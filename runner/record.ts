@@ -12,7 +12,7 @@ import { binaryVersion } from "../backends/install.js";
 import { LocalProvisioner } from "../backends/provisioner.js";
 import { type Endpoints, type LockDefinition, resolveLock } from "../backends/registry.js";
 import { teardownOnSignals, undoLive } from "../nemesis/cleanup.js";
-import { MidSectionGate } from "../nemesis/holder-pause.js";
+import { MidSectionGate, TAKEOVER_WAIT_MS } from "../nemesis/holder-pause.js";
 import type { Host, HostMode } from "../nemesis/hosts.js";
 import { Ledger } from "../nemesis/ledger.js";
 import { RunNemesis, type RunNemesisOptions } from "../nemesis/run.js";
@@ -195,13 +195,19 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const hosts: Host[] = [];
     for (let i = 0; i < opts.clients; i++) hosts.push(await network.addHost(`c${i}`));
     const currentWorkers: WorkerProcess[] = [];
-    const midSection = nemesis?.faults.includes("client-pause") ? new MidSectionGate() : undefined;
+    const midSection = nemesis?.usesMidSectionGate() ? new MidSectionGate() : undefined;
     const holders = new HolderBook();
+    const clientIndex = (name: string) => (/^c\d+$/.test(name) ? Number(name.slice(1)) : -1);
     await nemesis?.attach(network, {
       midSection,
       holder: (key?: string) => {
         const index = holders.holder(key);
         return index === undefined ? undefined : `c${index}`;
+      },
+      holdings: (name: string) => holders.keysOf(clientIndex(name)),
+      nextAcquire: async (timeoutMs: number, signal?: AbortSignal) => {
+        const a = await holders.nextAcquire(timeoutMs, signal);
+        return a && { name: `c${a.index}`, key: a.key };
       },
       system:
         def.topology === "etcd-cluster"
@@ -247,9 +253,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       resource,
       freshProcess: () => nextProcess++,
       startWorker,
-      // a paused client is slow, not dead: with client pauses, wait out a whole pause before giving up on it
-      graceMs: opts.graceMs ?? (midSection && nemesis ? nemesis.intervalMs + 1_000 : 1_000),
-      beforeWrite: midSection && ((index: number, pid: number) => midSection.beforeWrite(`c${index}`, pid)),
+      // a paused client is slow, not dead: with client pauses, wait out a whole pause (its hold, and the
+      // stop's wait for another client to take the lock over) before giving up on it
+      graceMs:
+        opts.graceMs ?? (nemesis?.pausesClients() ? nemesis.intervalMs + TAKEOVER_WAIT_MS + 1_000 : 1_000),
+      beforeWrite:
+        midSection &&
+        ((index: number, pid: number) => midSection.beforeWrite(`c${index}`, pid, holders.keysOf(index)[0])),
       holders,
     };
     for (let i = 0; i < opts.clients; i++) clients.push(new RunnerClient(i, i, first[i], ctx));

@@ -1,5 +1,7 @@
 // The mid-section gate: an armed fault pauses exactly the next writer the runner announces, once; unarmed,
 // announcements do nothing; a writer that cannot be paused is skipped; the deadline and abort disarm it.
+// From the pause on, the gate counts other clients' writes on the paused writer's key (what the fault's stop
+// waits for before it resumes the stale writer).
 import { describe, expect, it } from "vitest";
 import { MidSectionGate } from "../../nemesis/holder-pause.js";
 
@@ -21,7 +23,7 @@ describe("MidSectionGate", () => {
     expect(gate.isArmed).toBe(true);
     gate.beforeWrite("c1", 202);
     gate.beforeWrite("c2", 303);
-    expect(await armed).toEqual({ name: "c1", pid: 202 });
+    expect(await armed).toMatchObject({ name: "c1", pid: 202 });
     expect(paused).toEqual([202]);
     expect(gate.isArmed).toBe(false);
   });
@@ -32,7 +34,7 @@ describe("MidSectionGate", () => {
     gate.beforeWrite("gone", 1);
     expect(gate.isArmed).toBe(true);
     gate.beforeWrite("c3", 4);
-    expect(await armed).toEqual({ name: "c3", pid: 4 });
+    expect(await armed).toMatchObject({ name: "c3", pid: 4 });
   });
 
   it("gives up at the deadline or on abort, and is disarmed then", async () => {
@@ -57,5 +59,42 @@ describe("MidSectionGate", () => {
       ),
     ).toBeUndefined();
     expect(called).toBe(false);
+  });
+
+  it("counts the other clients' writes on the paused writer's key from the pause on, until released", async () => {
+    const gate = new MidSectionGate();
+    gate.beforeWrite("c2", 9, "k0"); // before any arming: not counted anywhere
+    const armed = gate.pauseNextWriter(() => true, 5_000);
+    gate.beforeWrite("c1", 7, "k0");
+    const w = await armed;
+    expect(w).toMatchObject({ name: "c1", pid: 7, key: "k0" });
+    if (!w) return;
+    expect(w.others.seen).toBe(0);
+    const two = w.others.until(2, 5_000);
+    gate.beforeWrite("c1", 7, "k0"); // the paused writer itself: not counted
+    gate.beforeWrite("c2", 9, "k1"); // another key: not counted
+    gate.beforeWrite("c2", 9, "k0");
+    expect(w.others.seen).toBe(1);
+    gate.beforeWrite("c3", 11, "k0");
+    expect(await two).toBe(2);
+    gate.release(w);
+    gate.beforeWrite("c2", 9, "k0");
+    expect(w.others.seen).toBe(2);
+  });
+
+  it("a wait for other writes ends at its deadline or on abort with what it saw", async () => {
+    const gate = new MidSectionGate();
+    const armed = gate.pauseNextWriter(() => true, 5_000);
+    gate.beforeWrite("c0", 1, "k0");
+    const w = await armed;
+    if (!w) throw new Error("not paused");
+    gate.beforeWrite("c1", 2, "k0");
+    const t0 = Date.now();
+    expect(await w.others.until(3, 50)).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(45);
+    const ctl = new AbortController();
+    const waiting = w.others.until(3, 5_000, ctl.signal);
+    ctl.abort();
+    expect(await waiting).toBe(1);
   });
 });

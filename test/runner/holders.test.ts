@@ -41,3 +41,32 @@ describe("HolderBook", () => {
     expect(book.holder("k0")).toBe(1);
   });
 });
+
+describe("HolderBook, for the nemesis's waits", () => {
+  it("keysOf lists what a client holds now", () => {
+    const book = new HolderBook();
+    book.note(1, "acquire", "k0", "ok");
+    book.note(1, "acquire", "k2", "ok");
+    book.note(2, "acquire", "k1", "ok");
+    expect(book.keysOf(1).sort()).toEqual(["k0", "k2"]);
+    book.note(1, "release", "k0", "invoke");
+    expect(book.keysOf(1)).toEqual(["k2"]);
+    expect(book.keysOf(7)).toEqual([]);
+  });
+
+  it("nextAcquire resolves at the next ok acquire only, and at its deadline or abort with undefined", async () => {
+    const book = new HolderBook();
+    const next = book.nextAcquire(5_000);
+    book.note(0, "acquire", "k0", "invoke");
+    book.note(0, "acquire", "k0", "fail");
+    book.note(3, "acquire", "k1", "ok");
+    expect(await next).toEqual({ index: 3, key: "k1" });
+    expect(await book.nextAcquire(20)).toBeUndefined();
+    const ctl = new AbortController();
+    const aborted = book.nextAcquire(5_000, ctl.signal);
+    ctl.abort();
+    expect(await aborted).toBeUndefined();
+    book.note(1, "acquire", "k0", "ok"); // no waiter left: nothing to resolve, nothing thrown
+    expect(book.holder("k0")).toBe(1);
+  });
+});
