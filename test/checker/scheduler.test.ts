@@ -3,7 +3,7 @@
 // limit within 10%), false beats unknown, and thousands of partitions run in a bounded window.
 
 import { describe, expect, it } from "vitest";
-import { check } from "../../checker/check.js";
+import { check, DEFAULT_SLICE_STEPS } from "../../checker/check.js";
 import type { History } from "../../histories/op.js";
 import { getModel } from "../../models/index.js";
 import { buildHistory, type OpSpec } from "../models/history-builder.js";
@@ -44,7 +44,10 @@ describe("scheduler", () => {
     const result = check(h, kv(), { engine: "ts", timeLimitMs: 30_000, window });
     expect(result.valid).toBe(false);
     expect(result.counterexample?.key).toBe("bad");
-    expect(result.elapsedMs).toBeLessThan(3_000);
+    // Cancelled within the first round's budget, never searched to the time limit.
+    expect(result.partitions.find((p) => p.key === "slow")!.steps).toBeLessThanOrEqual(
+      DEFAULT_SLICE_STEPS * 50,
+    );
     const slow = result.partitions.find((p) => p.key === "slow")!;
     expect(slow.valid).toBe("unknown");
     expect(slow.cause).toBe("cancelled");
