@@ -6,9 +6,9 @@
 import type { Model, Operation } from "../../models/model.js";
 import type { Engine, PartitionSearch, SearchLimits, SearchStatus } from "../engine.js";
 import { realTimeEvents } from "../operations.js";
-import type { EncodedPartition } from "./codecs/codec.js";
+import type { EncodedPartition, ModelCodec } from "./codecs/codec.js";
 import { codecFor } from "./codecs/index.js";
-import { loadSearchCore, OP_RECORD_BYTES, type SearchCore, wasmAvailable } from "./loader.js";
+import { loadSearchCore, type SearchCore, wasmAvailable } from "./loader.js";
 
 const STATUS: readonly SearchStatus[] = ["running", "linearizable", "illegal", "memory-limit"];
 const ZOBRIST_SEED = 0x5eed;
@@ -16,7 +16,7 @@ const ZOBRIST_SEED = 0x5eed;
 const MAX_ENTRIES_CAP = 0x7fff_ffff;
 
 class WasmPartitionSearch implements PartitionSearch {
-  private ctx: number;
+  private ctx = 0;
   private finished: SearchStatus = "running";
   private finalSteps = 0;
   private prefixes: number[][] = [];
@@ -33,25 +33,8 @@ class WasmPartitionSearch implements PartitionSearch {
     this.ctx = core.create(enc.model, n, enc.aux.length, enc.keys, maxEntries);
     const ctx = this.ctx;
     // Views are made after create(): a memory.grow detaches earlier ones.
-    const buffer = core.memory.buffer;
-    const i32 = new Int32Array(buffer);
-    const f64 = new Float64Array(buffer);
-    const opsBase = core.opsPointer(ctx);
-    for (let i = 0; i < n; i++) {
-      const op = operations[i];
-      const p = opsBase + i * OP_RECORD_BYTES;
-      const w = p >> 2;
-      i32[w] = enc.kind[i];
-      i32[w + 1] = enc.a[i];
-      i32[w + 2] = enc.b[i];
-      i32[w + 3] = enc.c[i];
-      i32[w + 4] = op.indeterminate ? 0 : 1;
-      i32[w + 5] = enc.d[i];
-      const d = p >> 3;
-      f64[d + 4] = op.invokeTime;
-      f64[d + 5] = op.indeterminate ? Number.POSITIVE_INFINITY : op.completeTime;
-      f64[d + 6] = enc.x[i];
-    }
+    const i32 = new Int32Array(core.memory.buffer);
+    i32.set(enc.records, core.opsPointer(ctx) >> 2);
     i32.set(enc.aux, core.auxPointer(ctx) >> 2);
     const events = realTimeEvents(operations);
     const orderBase = core.orderPointer(ctx) >> 2;
@@ -123,12 +106,62 @@ class WasmPartitionSearch implements PartitionSearch {
   }
 }
 
+/**
+ * Encodes and loads its partition at its first run(), not at start(): the scheduler starts a window of
+ * partitions at once, and when one of them is illegal the check ends before the rest ever run.
+ */
+class DeferredSearch implements PartitionSearch {
+  private search: PartitionSearch | undefined;
+  private disposed = false;
+
+  constructor(private readonly begin: () => PartitionSearch) {}
+
+  get status(): SearchStatus {
+    return this.search ? this.search.status : "running";
+  }
+
+  get steps(): number {
+    return this.search ? this.search.steps : 0;
+  }
+
+  run(maxSteps: number): SearchStatus {
+    if (this.disposed) return this.status;
+    this.search ??= this.begin();
+    return this.search.run(maxSteps);
+  }
+
+  longestPrefixes(limit: number): number[][] {
+    return this.search ? this.search.longestPrefixes(limit) : [];
+  }
+
+  failingOperation(): number {
+    return this.search ? this.search.failingOperation() : -1;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.search?.dispose();
+  }
+}
+
 export interface WasmEngineOptions {
   /** Runs a partition whose encoding is over the codec's limits (e.g. a register with too many values). */
   fallback?: Engine;
 }
 
 export function createWasmEngine(options: WasmEngineOptions = {}): Engine {
+  const begin = (model: Model, codec: ModelCodec, operations: Operation[], limits: SearchLimits) => {
+    let enc: EncodedPartition;
+    try {
+      enc = codec.encode(model, operations);
+    } catch (e) {
+      if (options.fallback && e instanceof Error && e.name === "CodecLimitError") {
+        return options.fallback.start(model, operations, limits);
+      }
+      throw e;
+    }
+    return new WasmPartitionSearch(loadSearchCore(), operations, enc, limits);
+  };
   return {
     name: "wasm",
     /** The built-in models, when the search core has been built (npm run build:wasm). */
@@ -136,16 +169,7 @@ export function createWasmEngine(options: WasmEngineOptions = {}): Engine {
     start(model: Model, operations: Operation[], limits: SearchLimits): PartitionSearch {
       const codec = codecFor(model);
       if (!codec) throw new Error(`the wasm engine does not run model ${model.name}`);
-      let enc: EncodedPartition;
-      try {
-        enc = codec.encode(model, operations);
-      } catch (e) {
-        if (options.fallback && e instanceof Error && e.name === "CodecLimitError") {
-          return options.fallback.start(model, operations, limits);
-        }
-        throw e;
-      }
-      return new WasmPartitionSearch(loadSearchCore(), operations, enc, limits);
+      return new DeferredSearch(() => begin(model, codec, operations, limits));
     },
   };
 }

@@ -12,17 +12,32 @@ export const MODEL_CODE = {
   table: 6,
 } as const;
 
+/**
+ * Where each field of an op record sits, as an index into the record's Int32Array or Float64Array view
+ * (record i starts at int i * RECORD_INTS, double i * RECORD_DOUBLES). Must equal OP_* in
+ * assembly/models.ts: kind @0, a @4, b @8, c @12, det @16, d @20, invoke @32, complete @40, x @48 bytes.
+ */
+export const RECORD_INTS = 16;
+export const RECORD_DOUBLES = 8;
+export const KIND = 0;
+export const A = 1;
+export const B = 2;
+export const C = 3;
+export const DET = 4;
+/** lease-lock: the owner this op observes (renew/release by it, an owner read returning it), else 0. */
+export const D = 5;
+export const INVOKE = 4;
+export const COMPLETE = 5;
+export const X = 6;
+
 export interface EncodedPartition {
   model: number;
   /** kv: the number of keys in the partition (more than one: states are interned tuples); lease-lock: owners + 1; else 1. */
   keys: number;
-  kind: Int32Array;
-  a: Int32Array;
-  b: Int32Array;
-  c: Int32Array;
-  /** lease-lock: the owner this op observes (renew/release by it, an owner read returning it), else 0. */
-  d: Int32Array;
-  x: Float64Array;
+  /** The op records, laid out as the search core reads them; copied into wasm memory in one piece. */
+  records: Int32Array;
+  /** The same bytes as doubles. */
+  doubles: Float64Array;
   aux: Int32Array;
   /** Initial state: two ints and two floats. */
   init: [number, number, number, number];
@@ -43,19 +58,24 @@ export class CodecLimitError extends Error {
   }
 }
 
-export function emptyEncoding(model: number, n: number): EncodedPartition {
-  return {
-    model,
-    keys: 1,
-    kind: new Int32Array(n),
-    a: new Int32Array(n),
-    b: new Int32Array(n),
-    c: new Int32Array(n),
-    d: new Int32Array(n),
-    x: new Float64Array(n),
-    aux: new Int32Array(0),
-    init: [0, 0, 0, 0],
-  };
+/**
+ * An encoding whose records hold each op's times and determinacy (kind 0, "never legal", until the codec
+ * sets it), in one pass over the ops.
+ */
+export function emptyEncoding(model: number, ops: readonly Operation[]): EncodedPartition {
+  const n = ops.length;
+  const buffer = new ArrayBuffer(n * RECORD_INTS * 4);
+  const records = new Int32Array(buffer);
+  const doubles = new Float64Array(buffer);
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    const det = op.indeterminate ? 0 : 1;
+    records[i * RECORD_INTS + DET] = det;
+    const r = i * RECORD_DOUBLES;
+    doubles[r + INVOKE] = op.invokeTime;
+    doubles[r + COMPLETE] = det === 1 ? op.completeTime : Number.POSITIVE_INFINITY;
+  }
+  return { model, keys: 1, records, doubles, aux: new Int32Array(0), init: [0, 0, 0, 0] };
 }
 
 /** Dense ids for strings, starting at `first`. */

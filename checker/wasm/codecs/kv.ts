@@ -6,7 +6,17 @@
 // It must never change what the model means.
 
 import type { Model, Operation } from "../../../models/model.js";
-import { type EncodedPartition, emptyEncoding, MODEL_CODE, type ModelCodec } from "./codec.js";
+import {
+  A,
+  B,
+  C,
+  type EncodedPartition,
+  emptyEncoding,
+  KIND,
+  MODEL_CODE,
+  type ModelCodec,
+  RECORD_INTS,
+} from "./codec.js";
 
 export const KV_KIND = { never: 0, get: 1, put: 2, append: 3 } as const;
 
@@ -124,24 +134,27 @@ export const kvCodec: ModelCodec = {
         for (const [from, to] of move) aux[offset + from] = to;
       }
     }
-    const enc = emptyEncoding(MODEL_CODE.kv, ops.length);
-    ops.forEach((op, i) => {
+    const enc = emptyEncoding(MODEL_CODE.kv, ops);
+    const r = enc.records;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const at = i * RECORD_INTS;
       const plan = planOf(op);
       const states = plan.states as Map<string, number>;
-      enc.c[i] = plan.index;
+      r[at + C] = plan.index;
       if (op.f === "get") {
-        enc.kind[i] = KV_KIND.get;
-        enc.a[i] = states.get(asString(op.output)) ?? -2;
+        r[at + KIND] = KV_KIND.get;
+        r[at + A] = states.get(asString(op.output)) ?? -2;
       } else if (op.f === "put") {
-        enc.kind[i] = KV_KIND.put;
-        enc.a[i] = states.get(asString(op.input)) ?? (plan.dead as number);
+        r[at + KIND] = KV_KIND.put;
+        r[at + A] = states.get(asString(op.input)) ?? (plan.dead as number);
       } else if (op.f === "append") {
-        enc.kind[i] = KV_KIND.append;
-        enc.b[i] = plan.appendOffset?.get(asString(op.input)) as number;
+        r[at + KIND] = KV_KIND.append;
+        r[at + B] = plan.appendOffset?.get(asString(op.input)) as number;
       } else {
-        enc.kind[i] = KV_KIND.never;
+        r[at + KIND] = KV_KIND.never;
       }
-    });
+    }
     enc.keys = Math.max(1, plans.size);
     enc.aux = Int32Array.from(aux);
     return enc;

@@ -7,7 +7,20 @@
 import { ownerReadResult } from "../../../models/lock-ops.js";
 import type { Model, Operation } from "../../../models/model.js";
 import { ownerOf } from "../../../models/values.js";
-import { type EncodedPartition, emptyEncoding, Interner, MODEL_CODE, type ModelCodec } from "./codec.js";
+import {
+  A,
+  B,
+  D,
+  type EncodedPartition,
+  emptyEncoding,
+  Interner,
+  KIND,
+  MODEL_CODE,
+  type ModelCodec,
+  RECORD_DOUBLES,
+  RECORD_INTS,
+  X,
+} from "./codec.js";
 
 export const LEASE_KIND = { never: 0, acquire: 1, renew: 2, release: 3, owner: 4 } as const;
 
@@ -24,38 +37,43 @@ export const leaseLockCodec: ModelCodec = {
     const m = model as Model<LeaseState>;
     const free = m.init();
     const owners = new Interner(1);
-    const enc = emptyEncoding(MODEL_CODE.leaseLock, ops.length);
+    const enc = emptyEncoding(MODEL_CODE.leaseLock, ops);
+    const r = enc.records;
+    const x = enc.doubles;
     const tokens: bigint[] = [];
     const tokenOf = new Array<bigint | null>(ops.length).fill(null);
     let fencing: boolean | undefined;
-    ops.forEach((op, i) => {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const at = i * RECORD_INTS;
+      const xAt = i * RECORD_DOUBLES + X;
       switch (op.f) {
         case "acquire": {
-          enc.kind[i] = LEASE_KIND.acquire;
+          r[at + KIND] = LEASE_KIND.acquire;
           const owner = ownerOf(op);
-          enc.a[i] = owners.id(owner);
-          enc.b[i] = -1;
+          r[at + A] = owners.id(owner);
+          r[at + B] = -1;
           const after = m.step(free, op);
           if (after === undefined) {
-            enc.kind[i] = LEASE_KIND.never;
-            return;
+            r[at + KIND] = LEASE_KIND.never;
+            break;
           }
-          enc.x[i] = after.expLo;
+          x[xAt] = after.expLo;
           const token = after.lastToken;
-          if (token === null) return;
+          if (token === null) break;
           // Fencing (a model option) is on exactly when the model refuses a token after itself.
           fencing ??= m.step({ ...free, lastToken: token }, op) === undefined;
           if (fencing) {
             tokenOf[i] = token;
             tokens.push(token);
           }
-          return;
+          break;
         }
         case "renew": {
-          enc.kind[i] = LEASE_KIND.renew;
+          r[at + KIND] = LEASE_KIND.renew;
           const owner = ownerOf(op);
-          enc.a[i] = owners.id(owner);
-          enc.d[i] = enc.a[i];
+          r[at + A] = owners.id(owner);
+          r[at + D] = r[at + A];
           const after = m.step(
             {
               holder: owner,
@@ -65,31 +83,31 @@ export const leaseLockCodec: ModelCodec = {
             },
             op,
           );
-          if (after === undefined) enc.kind[i] = LEASE_KIND.never;
-          else enc.x[i] = after.expLo;
-          return;
+          if (after === undefined) r[at + KIND] = LEASE_KIND.never;
+          else x[xAt] = after.expLo;
+          break;
         }
         case "release":
-          enc.kind[i] = LEASE_KIND.release;
-          enc.a[i] = owners.id(ownerOf(op));
-          enc.d[i] = enc.a[i];
-          return;
+          r[at + KIND] = LEASE_KIND.release;
+          r[at + A] = owners.id(ownerOf(op));
+          r[at + D] = r[at + A];
+          break;
         case "owner": {
           const read = ownerReadResult(op);
-          enc.kind[i] = LEASE_KIND.owner;
-          enc.a[i] = read === null ? 0 : owners.id(read);
-          enc.d[i] = enc.a[i];
-          return;
+          r[at + KIND] = LEASE_KIND.owner;
+          r[at + A] = read === null ? 0 : owners.id(read);
+          r[at + D] = r[at + A];
+          break;
         }
         default:
-          enc.kind[i] = LEASE_KIND.never;
+          r[at + KIND] = LEASE_KIND.never;
       }
-    });
+    }
     if (tokens.length > 0) {
       const sorted = [...new Set(tokens)].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
-      const rank = new Map(sorted.map((t, r) => [t, r]));
+      const rank = new Map(sorted.map((t, k) => [t, k]));
       tokenOf.forEach((t, i) => {
-        if (t !== null) enc.b[i] = rank.get(t) as number;
+        if (t !== null) r[i * RECORD_INTS + B] = rank.get(t) as number;
       });
     }
     const lastToken = free.lastToken;

@@ -5,7 +5,16 @@
 import { ownerReadResult } from "../../../models/lock-ops.js";
 import type { Model, Operation } from "../../../models/model.js";
 import { ownerOf } from "../../../models/values.js";
-import { type EncodedPartition, emptyEncoding, Interner, MODEL_CODE, type ModelCodec } from "./codec.js";
+import {
+  A,
+  type EncodedPartition,
+  emptyEncoding,
+  Interner,
+  KIND,
+  MODEL_CODE,
+  type ModelCodec,
+  RECORD_INTS,
+} from "./codec.js";
 
 export const OWNER_KIND = { never: 0, acquire: 1, release: 2, owner: 3, renew: 4 } as const;
 
@@ -13,25 +22,28 @@ export const ownerMutexCodec: ModelCodec = {
   matches: (model) => model.name === "owner-mutex",
   encode(_model: Model, ops: readonly Operation[]): EncodedPartition {
     const owners = new Interner(1);
-    const enc = emptyEncoding(MODEL_CODE.ownerMutex, ops.length);
-    ops.forEach((op, i) => {
+    const enc = emptyEncoding(MODEL_CODE.ownerMutex, ops);
+    const r = enc.records;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const at = i * RECORD_INTS;
       switch (op.f) {
         case "acquire":
         case "release":
         case "renew":
-          enc.kind[i] = OWNER_KIND[op.f];
-          enc.a[i] = owners.id(ownerOf(op));
+          r[at + KIND] = OWNER_KIND[op.f];
+          r[at + A] = owners.id(ownerOf(op));
           break;
         case "owner": {
           const read = ownerReadResult(op);
-          enc.kind[i] = OWNER_KIND.owner;
-          enc.a[i] = read === null ? 0 : owners.id(read);
+          r[at + KIND] = OWNER_KIND.owner;
+          r[at + A] = read === null ? 0 : owners.id(read);
           break;
         }
         default:
-          enc.kind[i] = OWNER_KIND.never;
+          r[at + KIND] = OWNER_KIND.never;
       }
-    });
+    }
     return enc;
   },
 };
