@@ -10,7 +10,20 @@ import { exactKey, finiteCodec } from "../../checker/wasm/codecs/finite.js";
 import { getModel } from "../../models/index.js";
 import type { Model, Operation } from "../../models/model.js";
 
-const tricky = fc.constantFrom<unknown>(0, 1, 2, 1n, "1", "", null, undefined, [1], [1, 2], { x: 1 }, { x: "1" });
+const tricky = fc.constantFrom<unknown>(
+  0,
+  1,
+  2,
+  1n,
+  "1",
+  "",
+  null,
+  undefined,
+  [1],
+  [1, 2],
+  { x: 1 },
+  { x: "1" },
+);
 
 function operation(i: number, f: string, input: unknown, output: unknown, indeterminate: boolean): Operation {
   return {
@@ -29,7 +42,9 @@ const registerOp = fc.tuple(fc.constantFrom("read", "write", "cas"), tricky, tri
 
 function registerOps(list: [string, unknown, unknown, boolean][]): Operation[] {
   return list.map(([f, a, b, info], i) =>
-    f === "cas" ? operation(i, f, [a, b], undefined, info) : operation(i, f, f === "write" ? a : null, b, info),
+    f === "cas"
+      ? operation(i, f, [a, b], undefined, info)
+      : operation(i, f, f === "write" ? a : null, b, info),
   );
 }
 
@@ -75,11 +90,19 @@ describe("finite codec", () => {
 
   it("gives every register and cas-register op the column of its own step", () => {
     fc.assert(
-      fc.property(fc.array(registerOp, { maxLength: 25 }), fc.boolean(), fc.boolean(), (list, cas, nilAny) => {
-        const model = getModel(cas ? "cas-register" : "register", { initial: 0, nilReadMatchesAny: nilAny });
-        const ops = registerOps(cas ? list : list.filter(([f]) => f !== "cas"));
-        holdsToStep(model, ops);
-      }),
+      fc.property(
+        fc.array(registerOp, { maxLength: 25 }),
+        fc.boolean(),
+        fc.boolean(),
+        (list, cas, nilAny) => {
+          const model = getModel(cas ? "cas-register" : "register", {
+            initial: 0,
+            nilReadMatchesAny: nilAny,
+          });
+          const ops = registerOps(cas ? list : list.filter(([f]) => f !== "cas"));
+          holdsToStep(model, ops);
+        },
+      ),
       { numRuns: 400 },
     );
   });
