@@ -29,10 +29,12 @@ interface KeyPlan {
   index: number;
   gets: string[];
   puts: string[];
-  appends: Set<string>;
-  states?: Map<string, number>;
-  dead?: number;
-  appendOffset?: Map<string, number>;
+  /** Each distinct append value -> its row among this key's rows of aux, in order of first appearance. */
+  appends: Map<string, number>;
+  /** Reachable states (prefixes of gets) -> id; filled by reachable(). */
+  states: Map<string, number>;
+  /** Offset in aux of this key's first append row; each row has states.size + 1 entries (the last: dead). */
+  rows: number;
 }
 
 /** The gets that are not a prefix of another get (every prefix of a get is a prefix of one of these). */
@@ -41,45 +43,41 @@ function maximalGets(gets: readonly string[]): string[] {
   return sorted.filter((g, i) => i + 1 === sorted.length || !sorted[i + 1].startsWith(g));
 }
 
-/**
- * Numbers the reachable states of one key ("" = 0) and records the appends between them: walks each
- * maximal get from the positions where "" and the put values end, matching the key's append values.
- * Returns the states (string -> id) and, per append value, its transitions (from id -> to id).
- */
-function reachable(plan: KeyPlan): { states: Map<string, number>; moves: Map<string, Map<number, number>> } {
-  const states = new Map<string, number>([["", 0]]);
-  const moves = new Map<string, Map<number, number>>();
-  const byLength = new Map<number, Set<string>>();
-  for (const x of plan.appends) {
-    let set = byLength.get(x.length);
-    if (!set) {
-      set = new Set();
-      byLength.set(x.length, set);
+/** The id of the prefix of `g` of length `p`, numbered on first sight. */
+function prefixId(states: Map<string, number>, g: string, ids: Int32Array, p: number): number {
+  let id = ids[p];
+  if (id < 0) {
+    const prefix = g.slice(0, p);
+    id = states.get(prefix) ?? -1;
+    if (id < 0) {
+      id = states.size;
+      states.set(prefix, id);
     }
-    set.add(x);
-    moves.set(x, new Map());
+    ids[p] = id;
   }
-  const lengths = [...byLength.keys()];
+  return id;
+}
+
+/**
+ * Numbers the reachable states of one key ("" = 0) into plan.states and returns the appends between
+ * them as flat triples (append row, from id, to id): walks each maximal get from the positions where ""
+ * and the put values end, matching the key's append values.
+ */
+function reachable(plan: KeyPlan): number[] {
+  const states = plan.states;
+  states.set("", 0);
+  const moves: number[] = [];
+  const lengths: number[] = [];
+  for (const x of plan.appends.keys()) if (!lengths.includes(x.length)) lengths.push(x.length);
   for (const g of maximalGets(plan.gets)) {
     const ids = new Int32Array(g.length + 1).fill(-1);
-    const idAt = (p: number): number => {
-      if (ids[p] < 0) {
-        const prefix = g.slice(0, p);
-        let id = states.get(prefix);
-        if (id === undefined) {
-          id = states.size;
-          states.set(prefix, id);
-        }
-        ids[p] = id;
-      }
-      return ids[p];
-    };
+    ids[0] = 0;
     const queue: number[] = [0];
     const seen = new Uint8Array(g.length + 1);
     seen[0] = 1;
     for (const v of plan.puts) {
       if (v.length <= g.length && !seen[v.length] && g.startsWith(v)) {
-        idAt(v.length);
+        prefixId(states, g, ids, v.length);
         seen[v.length] = 1;
         queue.push(v.length);
       }
@@ -88,9 +86,9 @@ function reachable(plan: KeyPlan): { states: Map<string, number>; moves: Map<str
       const p = queue[q];
       for (const len of lengths) {
         if (p + len > g.length) continue;
-        const x = g.substr(p, len);
-        if (!byLength.get(len)!.has(x)) continue;
-        moves.get(x)!.set(idAt(p), idAt(p + len));
+        const row = plan.appends.get(g.substr(p, len));
+        if (row === undefined) continue;
+        moves.push(row, prefixId(states, g, ids, p), prefixId(states, g, ids, p + len));
         if (!seen[p + len]) {
           seen[p + len] = 1;
           queue.push(p + len);
@@ -98,65 +96,72 @@ function reachable(plan: KeyPlan): { states: Map<string, number>; moves: Map<str
       }
     }
   }
-  return { states, moves };
+  return moves;
 }
 
 export const kvCodec: ModelCodec = {
   matches: (model) => model.name === "kv" || model.name === "kv-unpartitioned",
   encode(_model: Model, ops: readonly Operation[]): EncodedPartition {
+    const n = ops.length;
     const plans = new Map<string, KeyPlan>();
-    const planOf = (op: Operation): KeyPlan => {
+    const planOf: KeyPlan[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const op = ops[i];
       const key = op.key ?? "";
       let plan = plans.get(key);
       if (!plan) {
-        plan = { index: plans.size, gets: [], puts: [], appends: new Set() };
+        plan = { index: plans.size, gets: [], puts: [], appends: new Map(), states: new Map(), rows: 0 };
         plans.set(key, plan);
       }
-      return plan;
-    };
-    for (const op of ops) {
-      const plan = planOf(op);
+      planOf[i] = plan;
       if (op.f === "get") plan.gets.push(asString(op.output));
       else if (op.f === "put") plan.puts.push(asString(op.input));
-      else if (op.f === "append") plan.appends.add(asString(op.input));
-    }
-    const aux: number[] = [];
-    for (const plan of plans.values()) {
-      const { states, moves } = reachable(plan);
-      const dead = states.size;
-      plan.states = states;
-      plan.dead = dead;
-      plan.appendOffset = new Map();
-      for (const [x, move] of moves) {
-        const offset = aux.length;
-        plan.appendOffset.set(x, offset);
-        for (let s = 0; s <= dead; s++) aux.push(dead);
-        for (const [from, to] of move) aux[offset + from] = to;
+      else if (op.f === "append") {
+        const x = asString(op.input);
+        if (!plan.appends.has(x)) plan.appends.set(x, plan.appends.size);
       }
+    }
+    // Each append row starts all dead (an append from dead, or onto no get's prefix, stays dead).
+    const found: number[][] = [];
+    let size = 0;
+    for (const plan of plans.values()) {
+      found.push(reachable(plan));
+      plan.rows = size;
+      size += plan.appends.size * (plan.states.size + 1);
+    }
+    const aux = new Int32Array(size);
+    let k = 0;
+    for (const plan of plans.values()) {
+      const dead = plan.states.size;
+      const width = dead + 1;
+      aux.fill(dead, plan.rows, plan.rows + plan.appends.size * width);
+      const moves = found[k++];
+      for (let t = 0; t < moves.length; t += 3)
+        aux[plan.rows + moves[t] * width + moves[t + 1]] = moves[t + 2];
     }
     const enc = emptyEncoding(MODEL_CODE.kv, ops);
     const r = enc.records;
-    for (let i = 0; i < ops.length; i++) {
+    for (let i = 0; i < n; i++) {
       const op = ops[i];
       const at = i * RECORD_INTS;
-      const plan = planOf(op);
-      const states = plan.states as Map<string, number>;
+      const plan = planOf[i];
       r[at + C] = plan.index;
       if (op.f === "get") {
         r[at + KIND] = KV_KIND.get;
-        r[at + A] = states.get(asString(op.output)) ?? -2;
+        r[at + A] = plan.states.get(asString(op.output)) ?? -2;
       } else if (op.f === "put") {
         r[at + KIND] = KV_KIND.put;
-        r[at + A] = states.get(asString(op.input)) ?? (plan.dead as number);
+        r[at + A] = plan.states.get(asString(op.input)) ?? plan.states.size;
       } else if (op.f === "append") {
         r[at + KIND] = KV_KIND.append;
-        r[at + B] = plan.appendOffset?.get(asString(op.input)) as number;
+        const row = plan.appends.get(asString(op.input)) as number;
+        r[at + B] = plan.rows + row * (plan.states.size + 1);
       } else {
         r[at + KIND] = KV_KIND.never;
       }
     }
     enc.keys = Math.max(1, plans.size);
-    enc.aux = Int32Array.from(aux);
+    enc.aux = aux;
     return enc;
   },
 };
