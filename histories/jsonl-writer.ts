@@ -1,7 +1,10 @@
-// Crash-safe, append-only writer of JSONL histories: every op is one fs.writeSync of one whole line to a file
-// descriptor opened for append, so a SIGKILL of the writer loses nothing already appended; close() fsyncs.
-// It numbers ops densely and refuses any op the reader would reject (time going backwards, bad pairing),
-// so what it writes always reads back. It must never buffer ops in memory or rewrite what it wrote.
+// Crash-safe, append-only writer of JSONL histories: whole lines written with fs.writeSync to a file descriptor
+// opened for append; close() fsyncs. `append` returns only once its op (and every op queued before it) is in
+// the file, so a SIGKILL of the writer loses nothing appended. `appendLater` queues an op's line until the
+// next `append`, `flush` or `close` (one write for the lot): meant for completions, whose loss in a crash
+// reads as `info`, never for invocations. It numbers ops densely and refuses any op the reader would reject
+// (time going backwards, bad pairing), so what it writes always reads back. It must never reorder ops, hold
+// an op back past the next `append`, or rewrite what it wrote.
 
 import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { Op } from "./op.js";
@@ -23,6 +26,8 @@ export class JsonlWriter {
   private readonly validator: HistoryValidator;
   private nextIndex = 0;
   private lastTime = 0;
+  /** Lines accepted by appendLater and not yet written, in order. */
+  private queued = "";
 
   private constructor(
     readonly path: string,
@@ -47,16 +52,44 @@ export class JsonlWriter {
     return this.nextIndex;
   }
 
-  /** The time of the last op written (0 before the first). */
+  /** The time of the last op accepted (0 before the first). */
   get lastWrittenTime(): number {
     return this.lastTime;
   }
 
   /**
-   * Appends `op` with the next index and returns the op as written. Throws HistoryWriteError (writing
-   * nothing) when its time goes backwards, it breaks the pairing rules, or a field is ill-typed.
+   * Appends `op` with the next index and returns the op as written, once it is in the file (after any queued
+   * ops, in the same write). Throws HistoryWriteError (writing nothing new) when its time goes backwards, it
+   * breaks the pairing rules, or a field is ill-typed.
    */
   append(op: UnindexedOp): Op {
+    const { checked, text } = this.accept(op);
+    const lines = this.queued === "" ? `${text}\n` : `${this.queued}${text}\n`;
+    this.queued = "";
+    this.writeAll(lines);
+    return checked;
+  }
+
+  /**
+   * Like `append`, but the line is only queued: it reaches the file with the next `append`, `flush` or
+   * `close`. The op is checked and numbered now, so a refusal still throws here.
+   */
+  appendLater(op: UnindexedOp): Op {
+    const { checked, text } = this.accept(op);
+    this.queued += `${text}\n`;
+    return checked;
+  }
+
+  /** Writes the queued lines, if any. */
+  flush(): void {
+    if (this.queued === "" || this.fd === undefined) return;
+    const lines = this.queued;
+    this.queued = "";
+    this.writeAll(lines);
+  }
+
+  /** Numbers, checks and serialises `op`, and advances the writer's state; writes nothing. */
+  private accept(op: UnindexedOp): { checked: Op; text: string } {
     if (this.fd === undefined) throw new HistoryWriteError(`${this.path}: the writer is closed`);
     const line = this.nextIndex + 1;
     if (typeof op.time === "number" && op.time < this.lastTime) {
@@ -80,19 +113,27 @@ export class JsonlWriter {
     } catch (err) {
       throw new HistoryWriteError((err as Error).message);
     }
-    const bytes = Buffer.from(`${text}\n`, "utf8");
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
     this.nextIndex++;
     this.lastTime = checked.time;
-    return checked;
+    return { checked, text };
   }
 
-  /** Flushes to disk and closes; safe to call twice. */
+  private writeAll(lines: string): void {
+    const fd = this.fd as number;
+    const bytes = Buffer.from(lines, "utf8");
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+  }
+
+  /** Writes what is queued, flushes to disk and closes; safe to call twice. */
   close(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;
-    this.fd = undefined;
+    try {
+      this.flush();
+    } finally {
+      this.fd = undefined;
+    }
     try {
       fsyncSync(fd);
     } finally {

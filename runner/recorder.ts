@@ -1,7 +1,11 @@
 // The recorder: stamps each invocation and completion with the runner's clock at the moment the runner
-// sees it, and appends it to the history as it goes (histories/jsonl-writer.ts: one write per op, so a
-// crash leaves a valid prefix). It also keeps the counts and acquire latencies of the summary.
-// It must never reorder, batch or invent ops, and never take a time from anywhere but the RunClock.
+// sees it, and appends it to the history as it goes (histories/jsonl-writer.ts). An invocation is in the
+// file before invoke() returns, so before its request can leave for a worker: a SIGKILLed runner never
+// loses an op that may have taken effect. Completions are queued and written with the next invocation or
+// at the end of the event-loop turn (one write for the lot); one lost in a crash reads as `info`.
+// It also keeps the counts and acquire latencies of the summary.
+// It must never reorder or invent ops, hold a completion past the current turn, and never take a time from
+// anywhere but the RunClock.
 
 import { JsonlWriter } from "../histories/jsonl-writer.js";
 import type { OpType, ProcessId } from "../histories/op.js";
@@ -15,6 +19,7 @@ export interface Invocation {
 }
 
 export class Recorder {
+  private flushScheduled = false;
   /** Count of completions by "f type" (e.g. "acquire ok"). */
   readonly counts = new Map<string, number>();
   /** Latencies (ns) of acquires that completed ok. */
@@ -47,7 +52,7 @@ export class Recorder {
 
   complete(inv: Invocation, type: Exclude<OpType, "invoke">, value: unknown, error?: unknown): number {
     const time = this.clock.now();
-    this.writer.append({
+    this.writer.appendLater({
       time,
       process: inv.process,
       type,
@@ -56,6 +61,10 @@ export class Recorder {
       value,
       ...(error === undefined ? {} : { error }),
     });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushQueued);
+    }
     const name = `${inv.f} ${type}`;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     if (inv.f === "acquire" && type !== "info") {
@@ -64,6 +73,16 @@ export class Recorder {
     }
     return time;
   }
+
+  /** Write the queued completions now. */
+  flush(): void {
+    this.writer.flush();
+  }
+
+  private readonly flushQueued = (): void => {
+    this.flushScheduled = false;
+    this.writer.flush();
+  };
 
   close(): void {
     this.writer.close();

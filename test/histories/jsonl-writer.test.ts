@@ -1,5 +1,6 @@
-// The crash-safe JSONL writer: dense indexes, refusals that write nothing, read-back equality, and a SIGKILL
-// in the middle of writing that loses no acknowledged op and leaves a history the reader accepts.
+// The crash-safe JSONL writer: dense indexes, refusals that write nothing, read-back equality, queued lines
+// (appendLater) written in order with the next append/flush/close, and a SIGKILL in the middle of writing
+// that loses no acknowledged op and leaves a history the reader accepts.
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -81,6 +82,72 @@ describe("JsonlWriter", () => {
     w.close();
     expect(readFileSync(path, "utf8").split("\n")).toHaveLength(2);
     expect(() => w.append({ time: 2, process: 1, type: "ok", f: "read" })).toThrow("the writer is closed");
+  });
+
+  it("appendLater queues a line until the next append, flush or close, in order and in one piece", async () => {
+    const path = join(dir.path, "queued.jsonl");
+    const lines = () => readFileSync(path, "utf8").split("\n").filter(Boolean);
+    const w = JsonlWriter.open(path);
+    w.append({ time: 1, process: 0, type: "invoke", f: "acquire", key: "k" });
+    expect(w.appendLater({ time: 2, process: 0, type: "ok", f: "acquire", key: "k" }).index).toBe(1);
+    expect(lines()).toHaveLength(1); // queued, not yet written
+    w.append({ time: 3, process: 0, type: "invoke", f: "release", key: "k" });
+    expect(lines().map((l) => JSON.parse(l).index)).toEqual([0, 1, 2]); // the queued line went first
+    w.appendLater({ time: 4, process: 0, type: "ok", f: "release", key: "k" });
+    w.flush();
+    expect(lines()).toHaveLength(4);
+    w.flush(); // nothing queued: writes nothing
+    w.append({ time: 5, process: 1, type: "invoke", f: "acquire", key: "k" });
+    w.appendLater({ time: 6, process: 1, type: "fail", f: "acquire", key: "k", error: "held" });
+    expect(w.count).toBe(6);
+    w.close();
+    expect(lines()).toHaveLength(6);
+    const { history, warnings } = await readJsonlHistory(path);
+    expect(history.map((op) => [op.index, op.time, op.type])).toEqual([
+      [0, 1, "invoke"],
+      [1, 2, "ok"],
+      [2, 3, "invoke"],
+      [3, 4, "ok"],
+      [4, 5, "invoke"],
+      [5, 6, "fail"],
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it("appendLater refuses what append refuses, at once, and queues nothing for it", () => {
+    const path = join(dir.path, "queued-refused.jsonl");
+    const w = JsonlWriter.open(path);
+    w.append({ time: 10, process: 0, type: "invoke", f: "read" });
+    expect(() => w.appendLater({ time: 9, process: 0, type: "ok", f: "read" })).toThrow(HistoryWriteError);
+    expect(() => w.appendLater({ time: 10, process: 4, type: "ok", f: "read" })).toThrow(
+      "with no open invocation",
+    );
+    w.appendLater({ time: 11, process: 0, type: "ok", f: "read", value: 1 });
+    w.close();
+    expect(
+      readFileSync(path, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).index),
+    ).toEqual([0, 1]);
+  });
+
+  it("random valid histories written with completions queued read back the same", async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(validHistory, fc.infiniteStream(fc.boolean()), async (history, flushes) => {
+        const path = join(dir.path, `random-later-${n++}.jsonl`);
+        const w = JsonlWriter.open(path);
+        for (const { index: _i, ...op } of history) {
+          if (op.type === "invoke") w.append(op);
+          else w.appendLater(op);
+          if (flushes.next().value) w.flush();
+        }
+        w.close();
+        expect((await readJsonlHistory(path)).history).toEqual(history);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("refuses to append to a history that is not empty", () => {
