@@ -134,7 +134,8 @@ export class TestcontainersProvisioner implements Provisioner {
             "--election-timeout",
             "500",
             "--pre-vote",
-            "--unsafe-no-fsync",
+            // never --unsafe-no-fsync; and no tmpfs here either: Docker empties a tmpfs mount when the
+            // container stops, so a restarted member would lose its data dir (docs/adapters.md)
           ])
           .withWaitStrategy(tc.Wait.forLogMessage(/ready to serve client requests/))
           .start(),

@@ -1,15 +1,18 @@
 // A real etcd 3.4 cluster for a run (DESIGN.md section 6): N members (3 by default), each on its own host,
 // with its own data dir and log file, non-default ports, listening only on its host's address, tuned for fast
-// failover (--pre-vote, heartbeat 100 ms / election 500 ms) and for speed (--unsafe-no-fsync). It waits for
-// health with a deadline, finds the leader, and lets the nemesis stop, kill and restart single members on
-// the same data dir. It must never listen on an address the run did not create (0.0.0.0), never use etcd's
-// default ports, and never leave a member running after `stop()`.
+// failover (--pre-vote, heartbeat 100 ms / election 500 ms). For speed the data dirs live on tmpfs where the
+// machine has one (backends/tmpfs-dir.ts: a killed member keeps what it wrote, as on a disk); etcd itself
+// still fsyncs as it always does. It waits for health with a deadline, finds the leader, and lets the
+// nemesis stop, kill and restart single members on the same data dir. It must never listen on an address
+// the run did not create (0.0.0.0), never use etcd's default ports, never turn etcd's fsync off
+// (--unsafe-no-fsync), and never leave a member running (or a tmpfs data dir behind) after `stop()`.
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Host, HostNetwork } from "../../nemesis/hosts.js";
 import type { Ledger } from "../../nemesis/ledger.js";
 import { type ExitInfo, type HostProcess, spawnOnHost, waitUntil } from "../../nemesis/processes.js";
+import { createDataRoot, type DataRoot } from "../tmpfs-dir.js";
 
 /** Ports used in namespace mode (each host has its own address). etcd's defaults are 2379/2380. */
 export const ETCD_CLIENT_PORT = 23_479;
@@ -20,8 +23,10 @@ export interface EtcdClusterOptions {
   ledger: Ledger;
   /** The etcd binary (from backends/install.ts). */
   etcdPath: string;
-  /** Folder for the members' data dirs and logs (inside the run's temp dir). */
+  /** Folder for the members' logs (inside the run's temp dir), and for their data dirs without tmpfs. */
   dir: string;
+  /** Put the data dirs on /dev/shm when it exists (default true); false: under `dir`. */
+  dataOnTmpfs?: boolean;
   /** Number of members (default 3). */
   members?: number;
   /** Hosts to use, one per member (default: new hosts "etcd1".."etcdN"). */
@@ -102,7 +107,6 @@ export class EtcdMember {
       "--election-timeout",
       "500",
       "--pre-vote",
-      "--unsafe-no-fsync",
       "--logger",
       "zap",
       "--log-outputs",
@@ -144,7 +148,11 @@ export class EtcdMember {
 }
 
 export class EtcdCluster {
-  constructor(readonly members: EtcdMember[]) {}
+  constructor(
+    readonly members: EtcdMember[],
+    /** Where the members' data dirs are (removed by `stop()` when it is a tmpfs folder). */
+    readonly dataRoot?: DataRoot,
+  ) {}
 
   /** Client endpoints as "address:port", one per member. */
   get endpoints(): string[] {
@@ -185,6 +193,7 @@ export class EtcdCluster {
     const leader = running.length > 1 ? await this.leader(500).catch(() => undefined) : undefined;
     await Promise.all(running.filter((m) => m !== leader).map((m) => m.stop(graceMs)));
     await leader?.stop(graceMs);
+    if (this.members.every((m) => !m.running)) this.dataRoot?.remove();
   }
 }
 
@@ -204,6 +213,13 @@ export async function startEtcdCluster(opts: EtcdClusterOptions): Promise<EtcdCl
   const initialCluster = plan.map((p) => `${p.name}=http://${p.host.address}:${p.peerPort}`).join(",");
   const token = `locksmith-${opts.network.runId}`;
   mkdirSync(opts.dir, { recursive: true });
+  const dataRoot = createDataRoot({
+    ledger: opts.ledger,
+    runId: opts.network.runId,
+    name: "etcd",
+    fallback: opts.dir,
+    tmpfs: opts.dataOnTmpfs,
+  });
   const members = plan.map(
     (p) =>
       new EtcdMember(
@@ -211,12 +227,12 @@ export async function startEtcdCluster(opts: EtcdClusterOptions): Promise<EtcdCl
         p.host,
         p.clientPort,
         p.peerPort,
-        join(opts.dir, `${p.name}.data`),
+        join(dataRoot.path, `${p.name}.data`),
         join(opts.dir, `${p.name}.log`),
         { initialCluster, token, opts },
       ),
   );
-  const cluster = new EtcdCluster(members);
+  const cluster = new EtcdCluster(members, dataRoot);
   try {
     await Promise.all(members.map((m) => m.start()));
     await cluster.waitHealthy(opts.healthTimeoutMs ?? 15_000);

@@ -1,6 +1,7 @@
 // Live: a 3-member etcd cluster started through the project's provisioning answers etcdctl, has a leader,
 // survives the leader's SIGKILL (a new leader, then the old member restarts on its data dir and catches up),
-// and stops leaving no process, namespace or temp dir of the run.
+// keeps its data dirs on tmpfs where /dev/shm is usable, and stops leaving no process, namespace or temp dir
+// of the run (the tmpfs folder included).
 
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EtcdMember, memberHealthy } from "../../backends/etcd/server.js";
 import { findBinary } from "../../backends/install.js";
 import { type Deployment, LocalProvisioner } from "../../backends/provisioner.js";
+import { TMPFS_ROOT, usableTmpfs } from "../../backends/tmpfs-dir.js";
 import { run, runNames } from "../../nemesis/hosts.js";
 import { Ledger } from "../../nemesis/ledger.js";
 import { readProcState, waitUntil } from "../../nemesis/processes.js";
@@ -64,6 +66,22 @@ describe.skipIf(!findBinary("etcd") || !findBinary("etcdctl"))("etcd cluster (li
     expect(startMs).toBeLessThan(10_000);
   });
 
+  it("keeps the data dirs on tmpfs when /dev/shm is usable, one per member, written to the ledger", () => {
+    const root = dep.etcd!.dataRoot!;
+    expect(root.onTmpfs).toBe(usableTmpfs());
+    for (const m of dep.etcd!.members) {
+      expect(m.dataDir.startsWith(`${root.path}/`)).toBe(true);
+      expect(existsSync(join(m.dataDir, "member", "wal"))).toBe(true);
+    }
+    if (root.onTmpfs) {
+      expect(root.path.startsWith(`${TMPFS_ROOT}/`)).toBe(true);
+      expect(ledger.outstanding().map((o) => o.resource)).toContainEqual({
+        kind: "tempdir",
+        path: root.path,
+      });
+    }
+  });
+
   it("kill the leader: another is elected; restart on the same data dir catches up", async () => {
     const cluster = dep.etcd!;
     const old = (await cluster.leader()) as EtcdMember;
@@ -73,6 +91,7 @@ describe.skipIf(!findBinary("etcd") || !findBinary("etcdctl"))("etcd cluster (li
     expect(old.running).toBe(false);
     expect(old.pid).toBeUndefined();
     expect(alive(pid)).toBe(false);
+    expect(existsSync(join(old.dataDir, "member", "wal"))).toBe(true); // a SIGKILL leaves the data dir
     let fresh: EtcdMember | undefined;
     await waitUntil(
       async () => {
@@ -103,9 +122,11 @@ describe.skipIf(!findBinary("etcd") || !findBinary("etcdctl"))("etcd cluster (li
   it("stop leaves no member process, namespace, bridge or temp dir", async () => {
     const pids = dep.servers.map((s) => s.pid as number);
     const tag = runNames(ledger.runId).tag;
+    const dataRoot = dep.etcd!.dataRoot!.path;
     await prov.stop();
     for (const pid of pids) expect(alive(pid)).toBe(false);
     expect(existsSync(prov.dir)).toBe(false);
+    expect(existsSync(dataRoot)).toBe(false);
     expect(await run("ip", ["netns", "list"]).catch(() => "")).not.toContain(tag);
     expect(await run("ip", ["-o", "link", "show"]).catch(() => "")).not.toContain(tag);
     expect(ledger.outstanding()).toEqual([]);
