@@ -11,36 +11,39 @@ import type { Model, Operation } from "../models/model.js";
  * Infinity. Then applies `model.prepare`. The result is ordered by invokeTime, then id.
  */
 export function toOperations(history: History, model: Model): Operation[] {
-  const open = new Map<number, number>(); // process -> position in `history` of its open invoke
-  const out: Operation[] = [];
-  const push = (op: Operation) => {
-    const prepared = model.prepare ? model.prepare(op) : op;
-    if (prepared) out.push(prepared);
-  };
+  // Each invoke reserves a slot in invoke order, filled when its completion comes (a fail leaves it
+  // empty): histories are in time order, so the ops come out sorted without a sort (checked below).
+  const open = new Map<number, number>(); // process -> slot of its open invoke
+  const slots: (Operation | undefined)[] = [];
+  const invokeAt: number[] = []; // slot -> position in `history` of its invoke
+  const prepare = (op: Operation) => (model.prepare ? model.prepare(op) : op);
   for (let i = 0; i < history.length; i++) {
     const op = history[i];
     if (op.process === "nemesis") continue;
     const process = op.process;
     if (op.type === "invoke") {
-      if (open.has(process)) {
+      const openSlot = open.get(process);
+      if (openSlot !== undefined) {
         throw new Error(
-          `history index ${op.index}: process ${process} invokes while its op at index ${history[open.get(process)!].index} is open`,
+          `history index ${op.index}: process ${process} invokes while its op at index ${history[invokeAt[openSlot]].index} is open`,
         );
       }
-      open.set(process, i);
+      open.set(process, slots.length);
+      invokeAt.push(i);
+      slots.push(undefined);
       continue;
     }
-    const at = open.get(process);
-    if (at === undefined) {
+    const slot = open.get(process);
+    if (slot === undefined) {
       throw new Error(
         `history index ${op.index}: ${op.type} completion with no invocation on process ${process}`,
       );
     }
     open.delete(process);
     if (op.type === "fail") continue;
-    const invoke = history[at];
+    const invoke = history[invokeAt[slot]];
     const indeterminate = op.type === "info";
-    push({
+    slots[slot] = prepare({
       id: invoke.index,
       process,
       f: invoke.f,
@@ -53,9 +56,9 @@ export function toOperations(history: History, model: Model): Operation[] {
       completeId: indeterminate ? undefined : op.index,
     });
   }
-  for (const at of open.values()) {
-    const invoke = history[at];
-    push({
+  for (const slot of open.values()) {
+    const invoke = history[invokeAt[slot]];
+    slots[slot] = prepare({
       id: invoke.index,
       process: invoke.process as number,
       f: invoke.f,
@@ -67,7 +70,14 @@ export function toOperations(history: History, model: Model): Operation[] {
       completeTime: Infinity,
     });
   }
-  out.sort(byInvoke);
+  const out: Operation[] = [];
+  let sorted = true;
+  for (const op of slots) {
+    if (op === undefined) continue;
+    if (sorted && out.length > 0 && byInvoke(out[out.length - 1], op) > 0) sorted = false;
+    out.push(op);
+  }
+  if (!sorted) out.sort(byInvoke);
   return out;
 }
 
@@ -85,16 +95,54 @@ export function realTimeEvents(operations: readonly Operation[]): Int32Array {
   const n = operations.length;
   const times = new Float64Array(2 * n);
   const tie = new Float64Array(2 * n);
-  const order: number[] = new Array(2 * n);
+  let comparable = true;
   for (let i = 0; i < n; i++) {
     const op = operations[i];
     times[2 * i] = op.invokeTime;
     tie[2 * i] = op.id;
     times[2 * i + 1] = op.completeTime;
     tie[2 * i + 1] = op.completeId ?? (op.completeTime === Infinity ? op.id : Infinity);
-    order[2 * i] = 2 * i;
-    order[2 * i + 1] = 2 * i + 1;
+    if (Number.isNaN(op.invokeTime) || Number.isNaN(op.completeTime)) comparable = false;
   }
-  order.sort((a, b) => times[a] - times[b] || tie[a] - tie[b] || (a & 1) - (b & 1) || a - b);
-  return Int32Array.from(order);
+  const compare = (a: number, b: number) =>
+    times[a] - times[b] || tie[a] - tie[b] || (a & 1) - (b & 1) || a - b;
+  const order = new Int32Array(2 * n);
+  if (!(comparable && mergeInOrder(n, compare, order))) {
+    const all: number[] = new Array(2 * n);
+    for (let k = 0; k < 2 * n; k++) all[k] = k;
+    all.sort(compare);
+    order.set(all);
+  }
+  return order;
+}
+
+/**
+ * The usual case without a general sort: the calls are already in order (operations come sorted by
+ * invoke) and the returns nearly so (an insertion sort, given up past a budget of moves); merges the two
+ * into `order`. False when the calls are out of order or the returns too far from it.
+ */
+function mergeInOrder(n: number, compare: (a: number, b: number) => number, order: Int32Array): boolean {
+  for (let i = 1; i < n; i++) if (compare(2 * i - 2, 2 * i) > 0) return false;
+  const returns = new Int32Array(n);
+  let budget = 8 * n + 64;
+  for (let i = 0; i < n; i++) {
+    const r = 2 * i + 1;
+    let j = i;
+    while (j > 0 && compare(returns[j - 1], r) > 0) {
+      returns[j] = returns[j - 1];
+      j--;
+      if (--budget < 0) return false;
+    }
+    returns[j] = r;
+  }
+  let c = 0;
+  let k = 0;
+  let out = 0;
+  while (c < n && k < n) {
+    if (compare(2 * c, returns[k]) < 0) order[out++] = 2 * c++;
+    else order[out++] = returns[k++];
+  }
+  while (c < n) order[out++] = 2 * c++;
+  while (k < n) order[out++] = returns[k++];
+  return true;
 }
