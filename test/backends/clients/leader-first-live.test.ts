@@ -1,0 +1,91 @@
+// Live: etcd-cas sends its calls to the etcd leader (backends/etcd/clients/leader-first.ts). Against a real
+// 3-member cluster started through the project's provisioning: a fresh client is on the leader; when the
+// leader is SIGKILLed, the call that loses its answer is not re-sent (it is recorded as what it is), the next
+// call goes to another member, and the client finds the new leader by itself.
+
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DefiniteFailure } from "../../../backends/adapter.js";
+import type { EtcdCasLock } from "../../../backends/etcd/clients/etcd-cas.js";
+import { etcdCas } from "../../../backends/etcd/clients/etcd-cas.js";
+import { findBinary } from "../../../backends/install.js";
+import { type Deployment, LocalProvisioner } from "../../../backends/provisioner.js";
+import { undoLive } from "../../../nemesis/cleanup.js";
+import { Ledger } from "../../../nemesis/ledger.js";
+import { waitUntil } from "../../../nemesis/processes.js";
+
+describe.skipIf(!findBinary("etcd"))("etcd-cas goes to the leader (live)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lsm-leader-first-"));
+  const ledger = new Ledger(`t-leader-first-${randomBytes(3).toString("hex")}`, join(dir, "state"));
+  let prov: LocalProvisioner;
+  let dep: Deployment;
+  const urls = () => ({ etcd: dep.endpoints.map((e) => `http://${e}`) });
+  const leaderIndex = async () => {
+    const leader = await dep.etcd!.leader(500);
+    return leader ? dep.etcd!.members.indexOf(leader) : -1;
+  };
+
+  beforeAll(async () => {
+    prov = await LocalProvisioner.create({ runId: ledger.runId, ledger, noInstall: true, tempRoot: dir });
+    dep = await prov.start({ kind: "etcd" });
+  }, 60_000);
+  afterAll(async () => {
+    await prov?.stop();
+    await undoLive(ledger);
+    ledger.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("a new client is on the leader, and stays there while calls succeed", async () => {
+    const lock = (await etcdCas.create(urls())) as EtcdCasLock;
+    try {
+      expect(lock.route.currentMember).toBe(await leaderIndex());
+      for (let i = 0; i < 5; i++) {
+        await lock.acquire({ key: "lf-a", owner: `o${i}`, ttlMs: 2_000, timeoutMs: 2_000 });
+        await lock.release({ key: "lf-a", owner: `o${i}`, timeoutMs: 2_000 });
+      }
+      expect(lock.route.currentMember).toBe(await leaderIndex());
+    } finally {
+      await lock.close();
+    }
+  });
+
+  it("after the leader's SIGKILL: one failed call, not re-sent; then another member, then the new leader", async () => {
+    const lock = (await etcdCas.create(urls())) as EtcdCasLock;
+    const old = await leaderIndex();
+    expect(lock.route.currentMember).toBe(old);
+    try {
+      await dep.etcd!.members[old].kill();
+      const req = { key: "lf-b", owner: "k1", ttlMs: 2_000, timeoutMs: 1_000 };
+      const first = await lock.acquire(req).then(
+        () => "ok",
+        (err: unknown) => (err instanceof DefiniteFailure ? `fail ${err.reason}` : "info"),
+      );
+      // the grant's connection is gone, so the txn was never sent: a definite failure of the acquire
+      expect(first).toMatch(/^fail lease-grant/);
+      expect(lock.route.currentMember).not.toBe(old);
+      // the next calls reach the cluster through another member; the client then settles on the new leader
+      let acquired = false;
+      await waitUntil(
+        async () => {
+          acquired ||= await lock.acquire({ ...req, owner: "k2" }).then(
+            () => true,
+            () => false,
+          );
+          const now = await leaderIndex();
+          return acquired && now >= 0 && now !== old && lock.route.currentMember === now;
+        },
+        10_000,
+        "etcd-cas on the new leader",
+      );
+      expect(await lock.owner({ key: "lf-b", timeoutMs: 1_000 })).toBe("k2");
+      await lock.release({ key: "lf-b", owner: "k2", timeoutMs: 1_000 });
+    } finally {
+      await lock.close();
+      await dep.etcd!.members[old].restart();
+    }
+  }, 30_000);
+});
