@@ -153,23 +153,33 @@ const SCENARIOS: Array<{
 
 describe.skipIf(!canRunLive)("known-unsafe scenarios, recorded and checked", () => {
   const dir = mkdtempSync(join(tmpdir(), "lsm-unsafe-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // a failed scenario's history is kept for a look (its path is printed); passing runs leave nothing
+  let keep = false;
+  afterAll(() => {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  });
 
   for (const [i, sc] of SCENARIOS.entries()) {
     it(`${sc.name}: check reports a violation`, async () => {
       const out = join(dir, `run${i}`);
-      const result = await record({ ...sc.opts, outDir: out, log: () => {} });
-      expect(result.interrupted).toBe(false);
-      const ops = readFileSync(join(out, "history.jsonl"), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as HistoryLine);
-      if (sc.faultOp) expect(nemesisOk(ops, sc.faultOp).length).toBeGreaterThan(0);
-      sc.verify?.(ops);
-      const verdict = await check(join(out, "history.jsonl"));
-      console.log(`${sc.name}:\n${verdict.stdout}`);
-      expect(verdict.code).toBe(1); // invalid
-      sc.expect(verdict.stdout);
+      try {
+        const result = await record({ ...sc.opts, outDir: out, log: () => {} });
+        expect(result.interrupted).toBe(false);
+        const ops = readFileSync(join(out, "history.jsonl"), "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as HistoryLine);
+        if (sc.faultOp) expect(nemesisOk(ops, sc.faultOp).length).toBeGreaterThan(0);
+        sc.verify?.(ops);
+        const verdict = await check(join(out, "history.jsonl"));
+        console.log(`${sc.name}:\n${verdict.stdout}`);
+        expect(verdict.code).toBe(1); // invalid
+        sc.expect(verdict.stdout);
+      } catch (err) {
+        keep = true;
+        console.log(`${sc.name}: kept ${out}`);
+        throw err;
+      }
     }, 120_000);
   }
 });
