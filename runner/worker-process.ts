@@ -29,13 +29,28 @@ export interface WorkerOptions {
 type Answer = Extract<FromWorker, { type: "done" | "access-go" }>;
 export type RequestResult = Answer | { type: "timeout" } | { type: "exited" };
 
+/**
+ * V8 flags of a worker. Each worker makes a tenth (or less) of the run's calls, so with V8's default tiering
+ * budget its adapter and IPC code stayed interpreted for most of a short run: profiled under
+ * `bench:locks`, 10 redis-single workers spent ~800 us of CPU per acquire+release cycle for the first ~10 s
+ * and ~400 us once optimised. A quarter of the default budget (67584) reaches optimised code in a few
+ * seconds; much lower budgets (2048) made workers recompile without end.
+ */
+export const WORKER_V8_FLAGS: readonly string[] = ["--interrupt-budget=16384"];
+
 /** argv that runs the worker with this Node: the compiled .js, or the .ts source through tsx (tests). */
 export function workerArgv(): string[] {
   const self = fileURLToPath(import.meta.url);
   if (self.endsWith(".ts")) {
-    return [process.execPath, "--import", tsxLoader(), self.replace(/worker-process\.ts$/, "worker.ts")];
+    return [
+      process.execPath,
+      ...WORKER_V8_FLAGS,
+      "--import",
+      tsxLoader(),
+      self.replace(/worker-process\.ts$/, "worker.ts"),
+    ];
   }
-  return [process.execPath, self.replace(/worker-process\.js$/, "worker.js")];
+  return [process.execPath, ...WORKER_V8_FLAGS, self.replace(/worker-process\.js$/, "worker.js")];
 }
 
 /** tsx's ESM loader as a file URL (import.meta.resolve is missing under some test runners). */

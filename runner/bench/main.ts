@@ -3,8 +3,10 @@
 // the difference of the medians), and acquire+release cycles per second with 10 clients on 10 keys.
 // Targets (issue 5): overhead <= 0.2 ms at p50; etcd-cas >= 500 and redis-single >= 4,000 cycles/s;
 // cluster start <= 3 s. Everything it starts goes through a ledger and is torn down, also on Ctrl-C.
-// Options: --locks a,b,c (default: all eight), --seconds S (throughput window, default 5),
-// --cycles N (latency samples, default 300), --json FILE.
+// Latencies are taken after LATENCY_WARMUP_CYCLES cycles and throughput after --warmup seconds, on both the
+// direct and the harness side alike, so the figures are steady-state ones (connections open, JIT done).
+// Options: --locks a,b,c (default: all eight), --seconds S (throughput window, default 5), --warmup S
+// (before each throughput window, default 2), --cycles N (latency samples, default 300), --json FILE.
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -43,7 +45,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function benchOne(lock: string, seconds: number, cycles: number): Promise<LockBench> {
+async function benchOne(lock: string, seconds: number, warmup: number, cycles: number): Promise<LockBench> {
   const def = await resolveLock(lock);
   const runId = `bench-${lock}-${randomBytes(3).toString("hex")}`;
   const ledger = new Ledger(runId);
@@ -65,8 +67,8 @@ async function benchOne(lock: string, seconds: number, cycles: number): Promise<
     const ctx = { def, lock, endpoints, ledger, hosts, dir: provisioner.dir };
     const direct = await directAcquireLatency(def, endpoints, cycles);
     const harness = await harnessAcquireLatency(ctx, cycles);
-    const throughput = await harnessThroughput(ctx, 10, seconds);
-    const directTp = await directThroughput(def, endpoints, 10, seconds);
+    const throughput = await harnessThroughput(ctx, 10, seconds, warmup);
+    const directTp = await directThroughput(def, endpoints, 10, seconds, warmup);
     return {
       lock,
       topology: def.topology,
@@ -105,11 +107,12 @@ function row(b: LockBench): string {
 async function main(): Promise<void> {
   const locks = (arg("--locks") ?? builtinLockNames().join(",")).split(",").filter(Boolean);
   const seconds = Number(arg("--seconds") ?? 5);
+  const warmup = Number(arg("--warmup") ?? 2);
   const cycles = Number(arg("--cycles") ?? 300);
   const results: LockBench[] = [];
   for (const lock of locks) {
     process.stderr.write(`bench ${lock}...\n`);
-    const b = await benchOne(lock, seconds, cycles);
+    const b = await benchOne(lock, seconds, warmup, cycles);
     results.push(b);
     process.stdout.write(`${row(b)}\n`);
   }

@@ -1,8 +1,10 @@
 // Measurements of `npm run bench:locks` for one lock client: acquire latency called directly in-process
 // and through a worker + the recorder (the harness overhead is the difference of the medians), and
 // acquire+release cycles per second with many clients through the harness. Each client cycles on a key
-// of its own, so the figure is the lock's throughput, not the contention's. It must never be run by the
-// test suite: it is slow on purpose and loads the machine.
+// of its own, so the figure is the lock's throughput, not the contention's. Both sides of each comparison
+// make the same adapter call (same request, same endpoints, same key scheme) after the same warm-up
+// (connections, JIT): only the path differs. It must never be run by the test suite: it is slow on
+// purpose and loads the machine.
 
 import { join } from "node:path";
 import type { LockClient } from "../../backends/adapter.js";
@@ -24,6 +26,8 @@ export interface LatencyFigures {
 
 const TTL_MS = 2_000;
 const TIMEOUT_MS = 2_000;
+/** Latency cycles run before measuring, on both sides (connections, JIT tiering of the worker's code). */
+export const LATENCY_WARMUP_CYCLES = 100;
 
 function figures(ns: number[]): LatencyFigures {
   return { samples: ns.length, p50Ms: quantile(ns, 0.5) / 1e6, p99Ms: quantile(ns, 0.99) / 1e6 };
@@ -38,12 +42,12 @@ export async function directAcquireLatency(
   const client: LockClient = await def.create(endpoints);
   const ns: number[] = [];
   try {
-    for (let i = 0; i < cycles + 20; i++) {
+    for (let i = 0; i < cycles + LATENCY_WARMUP_CYCLES; i++) {
       const owner = `direct-${i}`;
       const t = process.hrtime.bigint();
       await client.acquire({ key: "bench-direct", owner, ttlMs: TTL_MS, timeoutMs: TIMEOUT_MS });
       const dt = Number(process.hrtime.bigint() - t);
-      if (i >= 20) ns.push(dt); // the first cycles warm connections and JIT
+      if (i >= LATENCY_WARMUP_CYCLES) ns.push(dt);
       await client.release({ key: "bench-direct", owner, timeoutMs: TIMEOUT_MS });
     }
   } finally {
@@ -52,37 +56,69 @@ export async function directAcquireLatency(
   return figures(ns);
 }
 
+/**
+ * A throughput window: `seconds` of warm-up, then `seconds` measured. Only the cycles that start inside the
+ * measured window count, and the window ends when the last of them has completed.
+ */
+class Window {
+  readonly measureFrom: bigint;
+  readonly until: bigint;
+
+  constructor(warmupSeconds: number, seconds: number) {
+    const now = process.hrtime.bigint();
+    this.measureFrom = now + BigInt(Math.round(warmupSeconds * 1e9));
+    this.until = this.measureFrom + BigInt(Math.round(seconds * 1e9));
+  }
+
+  /** The time a cycle starts at, or undefined when the window is over. */
+  next(): bigint | undefined {
+    const now = process.hrtime.bigint();
+    return now < this.until ? now : undefined;
+  }
+
+  counts(cycleStart: bigint): boolean {
+    return cycleStart >= this.measureFrom;
+  }
+
+  /** Seconds from the start of the measured window to now (call when every client has stopped). */
+  finish(): number {
+    return Number(process.hrtime.bigint() - this.measureFrom) / 1e9;
+  }
+}
+
 /** `count` in-process clients cycling on their own keys: the machine's and the lock's limit, no harness. */
 export async function directThroughput(
   def: LockDefinition,
   endpoints: Endpoints,
   count: number,
   seconds: number,
+  warmupSeconds: number,
 ): Promise<{ cyclesPerSecond: number; cycles: number }> {
   const clients = await Promise.all(Array.from({ length: count }, () => def.create(endpoints)));
   let cycles = 0;
-  const started = process.hrtime.bigint();
-  const until = started + BigInt(Math.round(seconds * 1e9));
+  let elapsed = 0;
+  const window = new Window(warmupSeconds, seconds);
   try {
     await Promise.all(
       clients.map(async (c, i) => {
-        for (let n = 0; process.hrtime.bigint() < until; n++) {
+        for (let n = 0, t = window.next(); t !== undefined; n++, t = window.next()) {
           const key = `bench-direct-k${i}`;
           const owner = `d${i}-${n}`;
           try {
             await c.acquire({ key, owner, ttlMs: TTL_MS, timeoutMs: TIMEOUT_MS });
             await c.release({ key, owner, timeoutMs: TIMEOUT_MS });
-            cycles++;
+            if (window.counts(t)) cycles++;
           } catch {
             // a refused or lost cycle does not count
           }
         }
       }),
     );
+    elapsed = window.finish();
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
-  return { cycles, cyclesPerSecond: cycles / (Number(process.hrtime.bigint() - started) / 1e9) };
+  return { cycles, cyclesPerSecond: cycles / elapsed };
 }
 
 export interface HarnessContext {
@@ -148,9 +184,9 @@ export async function harnessAcquireLatency(ctx: HarnessContext, cycles: number)
   const { clients, stop } = await startClients(ctx, 1, "latency.jsonl");
   const ns: number[] = [];
   try {
-    for (let i = 0; i < cycles + 20; i++) {
+    for (let i = 0; i < cycles + LATENCY_WARMUP_CYCLES; i++) {
       const r = await cycle(clients[0], "bench-harness", `harness-${i}`);
-      if (i >= 20) ns.push(r.acquireNs);
+      if (i >= LATENCY_WARMUP_CYCLES) ns.push(r.acquireNs);
     }
   } finally {
     await stop();
@@ -167,33 +203,35 @@ export interface ThroughputFigures {
   acquire: LatencyFigures;
 }
 
-/** `count` clients, each cycling on its own key for `seconds`, through workers and the recorder. */
+/** `count` clients, each cycling on its own key for `seconds` (after a warm-up), through workers and the recorder. */
 export async function harnessThroughput(
   ctx: HarnessContext,
   count: number,
   seconds: number,
+  warmupSeconds: number,
 ): Promise<ThroughputFigures> {
   const { clients, stop } = await startClients(ctx, count, "throughput.jsonl");
   const ns: number[] = [];
   let cycles = 0;
   let failed = 0;
-  const started = process.hrtime.bigint();
-  const until = started + BigInt(Math.round(seconds * 1e9));
+  let elapsed = 0;
+  const window = new Window(warmupSeconds, seconds);
   try {
     await Promise.all(
       clients.map(async (c, i) => {
-        for (let n = 0; process.hrtime.bigint() < until; n++) {
+        for (let n = 0, t = window.next(); t !== undefined; n++, t = window.next()) {
           const r = await cycle(c, `bench-k${i}`, `t${i}-${n}`);
+          if (!window.counts(t)) continue;
           ns.push(r.acquireNs);
           if (r.ok) cycles++;
           else failed++;
         }
       }),
     );
+    elapsed = window.finish();
   } finally {
     await stop();
   }
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     clients: count,
     seconds: elapsed,

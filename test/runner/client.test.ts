@@ -1,7 +1,7 @@
 // The runner's side of client workers, against a scripted adapter module (no servers): ok/fail/info
 // recording, Jepsen's fresh process id after an unknown outcome, and a fresh worker after a missed
 // deadline or a dead worker.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { RunnerClient } from "../../runner/client.js";
 import { RunClock } from "../../runner/clock.js";
 import { Recorder } from "../../runner/recorder.js";
 import { ProtectedResource } from "../../runner/resource.js";
-import { WorkerProcess } from "../../runner/worker-process.js";
+import { WORKER_V8_FLAGS, WorkerProcess } from "../../runner/worker-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "locksmith-client-test-"));
 const fixture = resolve("test/runner/fixtures/scripted-lock.ts");
@@ -77,6 +77,13 @@ describe("RunnerClient with a worker process", () => {
     const f = await client.lock("release", "fail", { owner: "o1" }, { owner: "o1", timeoutMs: 500 });
     expect(f).toMatchObject({ type: "fail", error: "scripted-fail" });
     expect(client.process).toBe(0);
+  });
+
+  it("runs the worker as its own Node process with the worker's V8 flags", () => {
+    const argv = readFileSync(`/proc/${client.workerPid}/cmdline`, "utf8").split("\0");
+    expect(client.workerPid).not.toBe(process.pid);
+    expect(argv[0]).toBe(process.execPath);
+    for (const flag of WORKER_V8_FLAGS) expect(argv).toContain(flag);
   });
 
   it("passes resource accesses through the worker and applies them in the runner", async () => {
