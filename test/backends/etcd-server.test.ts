@@ -4,11 +4,11 @@
 // of the run (the tmpfs folder included).
 
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EtcdMember, memberHealthy } from "../../backends/etcd/server.js";
+import { type EtcdMember, goMaxProcs, memberHealthy } from "../../backends/etcd/server.js";
 import { findBinary } from "../../backends/install.js";
 import { type Deployment, LocalProvisioner } from "../../backends/provisioner.js";
 import { TMPFS_ROOT, usableTmpfs } from "../../backends/tmpfs-dir.js";
@@ -31,6 +31,19 @@ const alive = (pid: number) => {
   const s = readProcState(pid);
   return s !== undefined && s !== "Z";
 };
+
+describe("GOMAXPROCS of the members", () => {
+  it("shares the cores among the members, at least 1 each", () => {
+    if (process.env.GOMAXPROCS) {
+      expect(goMaxProcs(3, 2)).toEqual({});
+      return;
+    }
+    expect(goMaxProcs(3, 2)).toEqual({ GOMAXPROCS: "1" });
+    expect(goMaxProcs(3, 8)).toEqual({ GOMAXPROCS: "2" });
+    expect(goMaxProcs(1, 4)).toEqual({ GOMAXPROCS: "4" });
+    expect(goMaxProcs(5, 1)).toEqual({ GOMAXPROCS: "1" });
+  });
+});
 
 describe.skipIf(!findBinary("etcd") || !findBinary("etcdctl"))("etcd cluster (live)", () => {
   const dir = mkdtempSync(join(tmpdir(), "lsm-etcd-"));
@@ -66,10 +79,13 @@ describe.skipIf(!findBinary("etcd") || !findBinary("etcdctl"))("etcd cluster (li
     expect(startMs).toBeLessThan(10_000);
   });
 
-  it("keeps the data dirs on tmpfs when /dev/shm is usable, one per member, written to the ledger", () => {
+  it("keeps the data dirs on tmpfs when /dev/shm is usable, one per member, written to the ledger; GOMAXPROCS set", () => {
     const root = dep.etcd!.dataRoot!;
     expect(root.onTmpfs).toBe(usableTmpfs());
     for (const m of dep.etcd!.members) {
+      const environ = readFileSync(`/proc/${m.pid}/environ`, "utf8").split("\0");
+      const expected = goMaxProcs(3).GOMAXPROCS ?? process.env.GOMAXPROCS;
+      expect(environ).toContain(`GOMAXPROCS=${expected}`);
       expect(m.dataDir.startsWith(`${root.path}/`)).toBe(true);
       expect(existsSync(join(m.dataDir, "member", "wal"))).toBe(true);
     }
