@@ -1,6 +1,7 @@
 // etcd3 (gRPC) connections for the etcd lock clients, set up for honest recording (DESIGN.md section 6):
 // etcd3's retry and circuit-breaker policies are replaced by no-op policies (its default retries re-send
-// non-idempotent txns), and every call carries a gRPC deadline. It must never add a retry of its own.
+// non-idempotent txns), grpc-js's transparent retries are off, and every call carries a gRPC deadline.
+// It must never add a retry of its own.
 
 import { noop } from "cockatiel";
 import { Etcd3, EtcdLeaseInvalidError } from "etcd3";
@@ -10,11 +11,22 @@ import type { Endpoints } from "../../registry.js";
 /** gRPC call options, as etcd3's RPC clients take them. */
 export type CallOptions = NonNullable<Parameters<Etcd3["kv"]["txn"]>[1]>;
 
+/**
+ * gRPC channel options: no transparent retries (grpc-js re-sends by default a call that it believes never
+ * reached the server; here such a call fails and is recorded as what it is), and no channelz bookkeeping.
+ */
+export const GRPC_OPTIONS = { "grpc.enable_retries": 0, "grpc.enable_channelz": 0 } as const;
+
 /** A client for the given etcd client URLs, with no hidden retries. */
 export function connectEtcd(endpoints: Endpoints, lock: string): Etcd3 {
   const hosts = endpoints.etcd ?? [];
   if (hosts.length === 0) throw new Error(`${lock} needs etcd endpoints`);
-  return new Etcd3({ hosts, dialTimeout: 2_000, faultHandling: { host: () => noop, global: noop } });
+  return new Etcd3({
+    hosts,
+    dialTimeout: 2_000,
+    faultHandling: { host: () => noop, global: noop },
+    grpcOptions: GRPC_OPTIONS,
+  });
 }
 
 /** gRPC call options with a deadline `timeoutMs` from now. */
