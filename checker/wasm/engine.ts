@@ -36,10 +36,20 @@ class WasmPartitionSearch implements PartitionSearch {
     const i32 = new Int32Array(core.memory.buffer);
     i32.set(enc.records, core.opsPointer(ctx) >> 2);
     i32.set(enc.aux, core.auxPointer(ctx) >> 2);
-    const events = realTimeEvents(operations);
-    const orderBase = core.orderPointer(ctx) >> 2;
-    for (let k = 0; k < events.length; k++) i32[orderBase + k] = events[k] + 1;
-    core.start(ctx, enc.init[0], enc.init[1], enc.init[2], enc.init[3], ZOBRIST_SEED);
+    if (!enc.orderInWasm) {
+      const events = realTimeEvents(operations);
+      const orderBase = core.orderPointer(ctx) >> 2;
+      for (let k = 0; k < events.length; k++) i32[orderBase + k] = events[k] + 1;
+    }
+    core.start(
+      ctx,
+      enc.init[0],
+      enc.init[1],
+      enc.init[2],
+      enc.init[3],
+      ZOBRIST_SEED,
+      enc.orderInWasm ? 0 : 1,
+    );
     if (n === 0) this.run(1);
   }
 

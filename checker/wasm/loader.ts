@@ -12,7 +12,8 @@ export interface SearchCore {
   opsPointer(ctx: number): number;
   auxPointer(ctx: number): number;
   orderPointer(ctx: number): number;
-  start(ctx: number, s0: number, s1: number, s2: number, s3: number, seed: number): void;
+  /** orderGiven 0: the core orders the events from the op records; 1: the caller wrote them to orderPointer. */
+  start(ctx: number, s0: number, s1: number, s2: number, s3: number, seed: number, orderGiven: number): void;
   run(ctx: number, maxSteps: number): number;
   steps(ctx: number): number;
   cacheEntries(ctx: number): number;

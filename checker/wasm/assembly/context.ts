@@ -9,7 +9,8 @@ export const STATUS_MEMORY: i32 = 3;
 /**
  * One operation record, OP_SIZE bytes, written by the TS codec:
  * kind i32 @0, a i32 @4, b i32 @8, c i32 @12, det i32 @16 (1 = ok, 0 = info), d i32 @20 (lease-lock:
- * the owner whose identity this op observes, 0 = none),
+ * the owner whose identity this op observes, 0 = none), tie of the call i32 @24 and of the return
+ * i32 @28 (history indexes ordering events at equal times; i32.MAX_VALUE: after every index),
  * invoke f64 @32, complete f64 @40 (Infinity for info), x f64 @48, y f64 @56.
  */
 export const OP_SIZE: usize = 64;

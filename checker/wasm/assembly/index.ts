@@ -4,7 +4,7 @@
 // memory addressed by its pointer, created by `create` and released by `release`.
 // This module must never call out to JS during a search, and never allocate managed objects in the loop.
 
-import { stepModel, g0, g1, g2, g3, gPoint, OP_COMPLETE, OP_DET, OP_D, OP_INVOKE, MODEL_KV, MODEL_LEASE_LOCK, kvInitialTuple } from "./models";
+import { stepModel, g0, g1, g2, g3, gPoint, OP_COMPLETE, OP_DET, OP_D, OP_INVOKE, OP_TIE_CALL, OP_TIE_RETURN, MODEL_KV, MODEL_LEASE_LOCK, kvInitialTuple } from "./models";
 import { Ctx, OP_SIZE, STATUS_RUNNING, STATUS_LINEARIZABLE, STATUS_ILLEGAL, STATUS_MEMORY } from "./context";
 import { cacheInsertIfAbsent, cacheInit, cacheFree } from "./cache";
 import { tupleFree, tupleInit } from "./tuples";
@@ -64,9 +64,114 @@ export function orderPointer(ctx: usize): usize {
   return changetype<Ctx>(ctx).order;
 }
 
-/** Link the entries in the order given, set the initial state, seed the Zobrist keys. */
-export function start(ctx: usize, s0: i32, s1: i32, s2: f64, s3: f64, seed: f64): void {
+/** Event codes: 2i is the call of op i, 2i + 1 its return. Whether event a comes before event b in real time. */
+@inline function eventBefore(ops: usize, a: i32, b: i32): bool {
+  const ra = ops + <usize>(a >> 1) * OP_SIZE;
+  const rb = ops + <usize>(b >> 1) * OP_SIZE;
+  const ta = load<f64>(ra + ((a & 1) == 0 ? OP_INVOKE : OP_COMPLETE));
+  const tb = load<f64>(rb + ((b & 1) == 0 ? OP_INVOKE : OP_COMPLETE));
+  if (ta != tb) return ta < tb;
+  const ia = load<i32>(ra + ((a & 1) == 0 ? OP_TIE_CALL : OP_TIE_RETURN));
+  const ib = load<i32>(rb + ((b & 1) == 0 ? OP_TIE_CALL : OP_TIE_RETURN));
+  if (ia != ib) return ia < ib;
+  if ((a & 1) != (b & 1)) return (a & 1) == 0;
+  return a < b;
+}
+
+/**
+ * Writes the real-time order of the 2n events (as codes + 1) to c.order, the order of
+ * checker/operations.ts realTimeEvents: by time, then tie index, calls before returns, then code. The
+ * usual case costs no sort: calls already in order, returns nearly so (insertion sort within a budget
+ * of moves), merged; otherwise a merge sort. Uses c.next (2n + 1 ints) as scratch.
+ */
+function orderEvents(c: Ctx): void {
+  const n = c.n;
+  const ops = c.ops;
+  const order = c.order;
+  const scratch = c.next;
+  let easy = true;
+  for (let i: i32 = 1; i < n && easy; i++) if (!eventBefore(ops, 2 * i - 2, 2 * i)) easy = false;
+  if (easy) {
+    // the returns, insertion-sorted into scratch
+    let budget: i64 = <i64>n * 8 + 64;
+    for (let i: i32 = 0; i < n && easy; i++) {
+      const r = 2 * i + 1;
+      let j = i;
+      while (j > 0 && eventBefore(ops, r, load<i32>(scratch + (<usize>(j - 1) << 2)))) {
+        store<i32>(scratch + (<usize>j << 2), load<i32>(scratch + (<usize>(j - 1) << 2)));
+        j--;
+        if (--budget < 0) {
+          easy = false;
+          break;
+        }
+      }
+      store<i32>(scratch + (<usize>j << 2), r);
+    }
+  }
+  if (easy) {
+    let call: i32 = 0;
+    let k: i32 = 0;
+    let out: i32 = 0;
+    while (call < n && k < n) {
+      const r = load<i32>(scratch + (<usize>k << 2));
+      if (eventBefore(ops, 2 * call, r)) {
+        store<i32>(order + (<usize>(out++) << 2), 2 * call + 1);
+        call++;
+      } else {
+        store<i32>(order + (<usize>(out++) << 2), r + 1);
+        k++;
+      }
+    }
+    while (call < n) {
+      store<i32>(order + (<usize>(out++) << 2), 2 * call + 1);
+      call++;
+    }
+    while (k < n) {
+      store<i32>(order + (<usize>(out++) << 2), load<i32>(scratch + (<usize>k << 2)) + 1);
+      k++;
+    }
+    return;
+  }
+  // bottom-up merge sort of the codes, between order and scratch
+  const m = 2 * n;
+  for (let e: i32 = 0; e < m; e++) store<i32>(order + (<usize>e << 2), e);
+  let src = order;
+  let dst = scratch;
+  for (let width: i32 = 1; width < m; width <<= 1) {
+    for (let lo: i32 = 0; lo < m; lo += 2 * width) {
+      const mid = min(lo + width, m);
+      const hi = min(lo + 2 * width, m);
+      let a = lo;
+      let b = mid;
+      let out = lo;
+      while (a < mid && b < hi) {
+        const x = load<i32>(src + (<usize>a << 2));
+        const y = load<i32>(src + (<usize>b << 2));
+        if (eventBefore(ops, y, x)) {
+          store<i32>(dst + (<usize>(out++) << 2), y);
+          b++;
+        } else {
+          store<i32>(dst + (<usize>(out++) << 2), x);
+          a++;
+        }
+      }
+      while (a < mid) store<i32>(dst + (<usize>(out++) << 2), load<i32>(src + (<usize>(a++) << 2)));
+      while (b < hi) store<i32>(dst + (<usize>(out++) << 2), load<i32>(src + (<usize>(b++) << 2)));
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  for (let e: i32 = 0; e < m; e++) store<i32>(order + (<usize>e << 2), load<i32>(src + (<usize>e << 2)) + 1);
+}
+
+/**
+ * Order the entries (from the op records when `orderGiven` is 0, else as the caller wrote them to
+ * orderPointer), link them, set the initial state, seed the Zobrist keys.
+ */
+export function start(ctx: usize, s0: i32, s1: i32, s2: f64, s3: f64, seed: f64, orderGiven: i32): void {
   const c = changetype<Ctx>(ctx);
+  if (orderGiven == 0) orderEvents(c);
   const m = 2 * c.n;
   let last: i32 = 0;
   for (let i: i32 = 0; i < m; i++) {

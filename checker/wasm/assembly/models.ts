@@ -11,6 +11,9 @@ export const OP_B: usize = 8;
 export const OP_C: usize = 12;
 export const OP_DET: usize = 16;
 export const OP_D: usize = 20;
+/** The history indexes that break ties in time between calls and between returns (see context.ts). */
+export const OP_TIE_CALL: usize = 24;
+export const OP_TIE_RETURN: usize = 28;
 export const OP_INVOKE: usize = 32;
 export const OP_COMPLETE: usize = 40;
 export const OP_X: usize = 48;

@@ -26,6 +26,11 @@ export const C = 3;
 export const DET = 4;
 /** lease-lock: the owner this op observes (renew/release by it, an owner read returning it), else 0. */
 export const D = 5;
+/** The history indexes that order a call / a return among events at the same time (realTimeEvents' ties). */
+export const TIE_CALL = 6;
+export const TIE_RETURN = 7;
+/** A tie after every history index (realTimeEvents' Infinity). */
+const AFTER_ALL = 0x7fff_ffff;
 export const INVOKE = 4;
 export const COMPLETE = 5;
 export const X = 6;
@@ -41,6 +46,11 @@ export interface EncodedPartition {
   aux: Int32Array;
   /** Initial state: two ints and two floats. */
   init: [number, number, number, number];
+  /**
+   * Whether the search core can order the events itself from the records' times and ties (the order of
+   * realTimeEvents): every time is a number and every tie a history index. Else the engine passes the order.
+   */
+  orderInWasm: boolean;
 }
 
 export interface ModelCodec {
@@ -58,24 +68,47 @@ export class CodecLimitError extends Error {
   }
 }
 
+/** Whether x is a history index the records can hold (an i32 below AFTER_ALL). */
+function isIndex(x: number): boolean {
+  return x === (x | 0) && x >= 0 && x < AFTER_ALL;
+}
+
 /**
- * An encoding whose records hold each op's times and determinacy (kind 0, "never legal", until the codec
- * sets it), in one pass over the ops.
+ * An encoding whose records hold each op's times, ties and determinacy (kind 0, "never legal", until
+ * the codec sets it), in one pass over the ops.
  */
 export function emptyEncoding(model: number, ops: readonly Operation[]): EncodedPartition {
   const n = ops.length;
   const buffer = new ArrayBuffer(n * RECORD_INTS * 4);
   const records = new Int32Array(buffer);
   const doubles = new Float64Array(buffer);
+  let orderInWasm = true;
   for (let i = 0; i < n; i++) {
     const op = ops[i];
     const det = op.indeterminate ? 0 : 1;
-    records[i * RECORD_INTS + DET] = det;
+    const at = i * RECORD_INTS;
+    records[at + DET] = det;
+    const invokeTime = op.invokeTime;
+    const completeTime = op.completeTime;
     const r = i * RECORD_DOUBLES;
-    doubles[r + INVOKE] = op.invokeTime;
-    doubles[r + COMPLETE] = det === 1 ? op.completeTime : Number.POSITIVE_INFINITY;
+    doubles[r + INVOKE] = invokeTime;
+    doubles[r + COMPLETE] = det === 1 ? completeTime : Number.POSITIVE_INFINITY;
+    // realTimeEvents' ties: the invoke's index; the completion's, or for one never completed its invoke's
+    const id = op.id;
+    const returnTie = op.completeId ?? (completeTime === Number.POSITIVE_INFINITY ? id : AFTER_ALL);
+    records[at + TIE_CALL] = id;
+    records[at + TIE_RETURN] = returnTie;
+    if (
+      !isIndex(id) ||
+      !(returnTie === AFTER_ALL || isIndex(returnTie)) ||
+      invokeTime !== invokeTime ||
+      completeTime !== completeTime ||
+      (det === 0 && completeTime !== Number.POSITIVE_INFINITY)
+    ) {
+      orderInWasm = false;
+    }
   }
-  return { model, keys: 1, records, doubles, aux: new Int32Array(0), init: [0, 0, 0, 0] };
+  return { model, keys: 1, records, doubles, aux: new Int32Array(0), init: [0, 0, 0, 0], orderInWasm };
 }
 
 /** Dense ids for strings, starting at `first`. */

@@ -24,10 +24,29 @@ const FINITE_MODELS = new Set(["register", "cas-register", "mutex", "multi-regis
 /** Most (states x distinct ops) cells tabulated before giving up. */
 const MAX_CELLS = 1 << 24;
 
+/** JSON.stringify's replacer for exactKey: keeps apart inside objects what JSON would merge. */
+function tagged(_key: string, v: unknown): unknown {
+  switch (typeof v) {
+    case "string":
+      return `s${v}`;
+    case "undefined":
+      return "u"; // JSON: null in a list, dropped in a map; a step may return it (illegal)
+    case "number":
+      return Number.isFinite(v) ? v : `n${v}`; // JSON: NaN and Infinity are null
+    case "bigint":
+      return `b${v}`;
+    case "function":
+    case "symbol":
+      throw new TypeError("no key");
+    default:
+      return v;
+  }
+}
+
 /**
  * A string equal for two values only when the models cannot tell them apart: type-tagged, so 1, 1n, "1",
- * null and undefined all differ; strings and JSON are length-prefixed, so keys can be concatenated.
- * undefined when the value has no such key (JSON.stringify throws): its op then shares no column.
+ * null and undefined all differ, also inside lists and maps; strings and JSON are length-prefixed, so
+ * keys can be concatenated. undefined when the value has no such key: its op then shares no column.
  */
 export function exactKey(v: unknown): string | undefined {
   switch (typeof v) {
@@ -44,7 +63,7 @@ export function exactKey(v: unknown): string | undefined {
     case "object": {
       if (v === null) return "z";
       try {
-        const json = JSON.stringify(v);
+        const json = JSON.stringify(v, tagged);
         return `j${json.length}:${json}`;
       } catch {
         return undefined;
@@ -97,6 +116,11 @@ export const finiteCodec: ModelCodec = {
         const next = model.step(state, distinct[j]);
         if (next === undefined) {
           cells.push(-1);
+          continue;
+        }
+        if (Object.is(next, state)) {
+          // the very same state (a read): same key, no need to compute it
+          cells.push(s);
           continue;
         }
         const k = model.key(next);
