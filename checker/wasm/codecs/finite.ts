@@ -45,8 +45,9 @@ function tagged(_key: string, v: unknown): unknown {
 
 /**
  * A string equal for two values only when the models cannot tell them apart: type-tagged, so 1, 1n, "1",
- * null and undefined all differ, also inside lists and maps; strings and JSON are length-prefixed, so
- * keys can be concatenated. undefined when the value has no such key: its op then shares no column.
+ * null and undefined all differ, also inside lists and maps; strings and JSON are length-prefixed and
+ * lists bracketed, so keys can be concatenated. undefined when the value has no such key: its op then
+ * shares no column. (A list the models compare by its JSON: equal keys mean equal JSON.)
  */
 export function exactKey(v: unknown): string | undefined {
   switch (typeof v) {
@@ -62,6 +63,16 @@ export function exactKey(v: unknown): string | undefined {
       return v ? "t" : "f";
     case "object": {
       if (v === null) return "z";
+      if (Array.isArray(v)) {
+        // each item's key is self-delimiting, so a list's key needs no separators
+        let out = "[";
+        for (let i = 0; i < v.length; i++) {
+          const item = exactKey(v[i]);
+          if (item === undefined) return undefined;
+          out += item;
+        }
+        return `${out}]`;
+      }
       try {
         const json = JSON.stringify(v, tagged);
         return `j${json.length}:${json}`;
