@@ -1,7 +1,9 @@
 // The wasm engine: runs one partition's search inside the compiled search core (assembly/), with the
 // built-in model's step in wasm on integer states (codecs/ encode the ops), so no JS<->wasm call happens
 // per step. Many partitions' searches may be alive at once; each owns one wasm context until dispose().
-// It must never import a backend, the nemesis or the runner, and never print.
+// A partition is encoded and loaded at its first run (a check that ends at another partition's false
+// never pays for it); its op records go into wasm memory in one copy, and the core orders the calls and
+// returns itself. It must never import a backend, the nemesis or the runner, and never print.
 
 import type { Model, Operation } from "../../models/model.js";
 import type { Engine, PartitionSearch, SearchLimits, SearchStatus } from "../engine.js";

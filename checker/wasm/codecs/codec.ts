@@ -101,8 +101,8 @@ export function emptyEncoding(model: number, ops: readonly Operation[]): Encoded
     if (
       !isIndex(id) ||
       !(returnTie === AFTER_ALL || isIndex(returnTie)) ||
-      invokeTime !== invokeTime ||
-      completeTime !== completeTime ||
+      Number.isNaN(invokeTime) ||
+      Number.isNaN(completeTime) ||
       (det === 0 && completeTime !== Number.POSITIVE_INFINITY)
     ) {
       orderInWasm = false;
