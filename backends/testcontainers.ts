@@ -8,6 +8,7 @@
 // It must never be imported eagerly by the local path: testcontainers is loaded only when a start is asked.
 
 import type { Host } from "../nemesis/hosts.js";
+import { etcdMemberArgs } from "./etcd/flags.js";
 import type { Deployment, Provisioner, ServerHandle, Topology } from "./provisioner.js";
 
 export const ETCD_IMAGE = "quay.io/coreos/etcd:v3.4.23";
@@ -111,31 +112,19 @@ export class TestcontainersProvisioner implements Provisioner {
           .withExposedPorts(2379)
           .withCommand([
             "/usr/local/bin/etcd",
-            "--name",
-            name,
-            "--data-dir",
-            "/etcd-data",
-            "--listen-client-urls",
-            "http://0.0.0.0:2379",
-            "--advertise-client-urls",
-            `http://${name}:2379`,
-            "--listen-peer-urls",
-            "http://0.0.0.0:2380",
-            "--initial-advertise-peer-urls",
-            `http://${name}:2380`,
-            "--initial-cluster",
-            cluster,
-            "--initial-cluster-token",
-            `locksmith-${n}`,
-            "--initial-cluster-state",
-            "new",
-            "--heartbeat-interval",
-            "100",
-            "--election-timeout",
-            "500",
-            "--pre-vote",
-            // never --unsafe-no-fsync; and no tmpfs here either: Docker empties a tmpfs mount when the
-            // container stops, so a restarted member would lose its data dir (docs/adapters.md)
+            // the same flags as the local provisioner's members (never --unsafe-no-fsync); the data stays on
+            // the container's file system, not tmpfs: Docker empties a tmpfs mount when the container stops,
+            // so a restarted member would lose its data dir (docs/adapters.md)
+            ...etcdMemberArgs({
+              name,
+              dataDir: "/etcd-data",
+              listenClientUrl: "http://0.0.0.0:2379",
+              advertiseClientUrl: `http://${name}:2379`,
+              listenPeerUrl: "http://0.0.0.0:2380",
+              advertisePeerUrl: `http://${name}:2380`,
+              initialCluster: cluster,
+              token: `locksmith-${n}`,
+            }),
           ])
           .withWaitStrategy(tc.Wait.forLogMessage(/ready to serve client requests/))
           .start(),

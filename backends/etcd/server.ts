@@ -12,8 +12,10 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Host, HostNetwork } from "../../nemesis/hosts.js";
 import type { Ledger } from "../../nemesis/ledger.js";
-import { type ExitInfo, type HostProcess, spawnOnHost, waitUntil } from "../../nemesis/processes.js";
+import { waitUntil } from "../../nemesis/processes.js";
+import { ServerProcess } from "../server-process.js";
 import { createDataRoot, type DataRoot } from "../tmpfs-dir.js";
+import { etcdMemberArgs } from "./flags.js";
 
 /** Ports used in namespace mode (each host has its own address). etcd's defaults are 2379/2380. */
 export const ETCD_CLIENT_PORT = 23_479;
@@ -39,9 +41,10 @@ export interface EtcdClusterOptions {
 }
 
 /**
- * GOMAXPROCS for each member: the machine's cores shared among the members, at least 1 (on 2 cores, 3
- * members each run one Go scheduler thread instead of three processes spinning 2 each for 2 cores: about
- * a sixth less etcd CPU per write, measured). A GOMAXPROCS already in the runner's environment wins.
+ * GOMAXPROCS for each member: the machine's cores shared among the members, at least 1. On 2 cores with 3
+ * members that is 1 (Go's default would be 2 each: 6 schedulers for 2 cores, spinning and handing work
+ * between threads), measured at about a sixth less etcd CPU per write. A GOMAXPROCS already in the
+ * runner's environment wins.
  */
 export function goMaxProcs(members: number, cores = availableParallelism()): NodeJS.ProcessEnv {
   if (process.env.GOMAXPROCS) return {};
@@ -49,25 +52,25 @@ export function goMaxProcs(members: number, cores = availableParallelism()): Nod
 }
 
 /** One etcd member: its host, pid, ports, files, and the lifecycle the nemesis acts on. */
-export class EtcdMember {
-  private proc: HostProcess | undefined;
-
+export class EtcdMember extends ServerProcess {
   constructor(
-    readonly name: string,
-    readonly host: Host,
+    name: string,
+    host: Host,
     readonly clientPort: number,
     readonly peerPort: number,
-    readonly dataDir: string,
-    readonly logFile: string,
+    dataDir: string,
+    logFile: string,
     private readonly cluster: { initialCluster: string; token: string; opts: EtcdClusterOptions },
-  ) {}
-
-  get address(): string {
-    return this.host.address;
+  ) {
+    const { opts } = cluster;
+    super(name, host, dataDir, logFile, {
+      ledger: opts.ledger,
+      env: { ...goMaxProcs(opts.members ?? 3), ...opts.env },
+    });
   }
-  /** The client endpoint as "address:port". */
-  get endpoint(): string {
-    return `${this.host.address}:${this.clientPort}`;
+
+  get port(): number {
+    return this.clientPort;
   }
   get clientUrl(): string {
     return `http://${this.endpoint}`;
@@ -75,86 +78,31 @@ export class EtcdMember {
   get peerUrl(): string {
     return `http://${this.host.address}:${this.peerPort}`;
   }
-  get port(): number {
-    return this.clientPort;
-  }
-  /** The pid of the running process, or undefined when it is not running. */
-  get pid(): number | undefined {
-    return this.proc?.running ? this.proc.pid : undefined;
-  }
-  get running(): boolean {
-    return this.proc?.running ?? false;
-  }
-  get process(): HostProcess | undefined {
-    return this.proc;
-  }
 
-  /** Start the member (on its existing data dir if there is one). Does not wait for health. */
-  async start(): Promise<void> {
-    if (this.running) return;
+  protected commandLine(): string[] {
     const { opts, initialCluster, token } = this.cluster;
-    const args = [
+    return [
       opts.etcdPath,
-      "--name",
-      this.name,
-      "--data-dir",
-      this.dataDir,
-      "--listen-client-urls",
-      this.clientUrl,
-      "--advertise-client-urls",
-      this.clientUrl,
-      "--listen-peer-urls",
-      this.peerUrl,
-      "--initial-advertise-peer-urls",
-      this.peerUrl,
-      "--initial-cluster",
-      initialCluster,
-      "--initial-cluster-token",
-      token,
-      "--initial-cluster-state",
-      "new",
-      "--heartbeat-interval",
-      "100",
-      "--election-timeout",
-      "500",
-      "--pre-vote",
+      ...etcdMemberArgs({
+        name: this.name,
+        dataDir: this.dataDir,
+        listenClientUrl: this.clientUrl,
+        advertiseClientUrl: this.clientUrl,
+        listenPeerUrl: this.peerUrl,
+        advertisePeerUrl: this.peerUrl,
+        initialCluster,
+        token,
+      }),
       "--logger",
       "zap",
       "--log-outputs",
       "stderr",
     ];
-    this.proc = await spawnOnHost(this.host, args, {
-      ledger: opts.ledger,
-      name: this.name,
-      logFile: this.logFile,
-      env: { ...goMaxProcs(opts.members ?? 3), ...opts.env },
-    });
   }
 
-  /** SIGKILL the member and wait for it to exit (its data dir stays for a restart). */
-  async kill(): Promise<ExitInfo | undefined> {
-    return this.proc?.kill();
-  }
-
-  /** SIGTERM (SIGKILL after a grace period) and wait for it to exit. */
-  async stop(graceMs = 5_000): Promise<ExitInfo | undefined> {
-    return this.proc?.stop(graceMs);
-  }
-
-  /** Stop it if it runs, start it again on the same data dir, and wait until it reports healthy. */
-  async restart(opts: { healthTimeoutMs?: number } = {}): Promise<void> {
-    if (this.running) await this.stop();
-    await this.start();
-    await waitUntil(
-      () => memberHealthy(this),
-      opts.healthTimeoutMs ?? this.cluster.opts.healthTimeoutMs ?? 15_000,
-      `${this.name} healthy`,
-    );
-  }
-
-  /** Send a signal to the member's pid (SIGSTOP/SIGCONT for pauses); false when it is not running. */
-  signal(sig: NodeJS.Signals): boolean {
-    return this.proc?.signal(sig) ?? false;
+  /** Wait until the member reports healthy (a leader exists and it is in the cluster). */
+  async waitReady(timeoutMs = this.cluster.opts.healthTimeoutMs ?? 15_000): Promise<void> {
+    await waitUntil(() => memberHealthy(this), timeoutMs, `${this.name} healthy`);
   }
 }
 

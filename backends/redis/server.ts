@@ -10,7 +10,8 @@ import { createConnection } from "node:net";
 import { join } from "node:path";
 import type { Host, HostNetwork } from "../../nemesis/hosts.js";
 import type { Ledger } from "../../nemesis/ledger.js";
-import { type ExitInfo, type HostProcess, spawnOnHost, waitUntil } from "../../nemesis/processes.js";
+import { waitUntil } from "../../nemesis/processes.js";
+import { ServerProcess } from "../server-process.js";
 
 /** Port used in namespace mode (each host has its own address). Redis's default is 6379. */
 export const REDIS_PORT = 16_379;
@@ -28,40 +29,27 @@ export interface RedisOptions {
 }
 
 /** One redis-server: its host, pid, port, files, and the lifecycle the nemesis acts on. */
-export class RedisNode {
-  private proc: HostProcess | undefined;
+export class RedisNode extends ServerProcess {
   /** "address:port" of the primary this node replicates, if it is a replica. Changed by promote(). */
   replicaOf: { address: string; port: number } | undefined;
 
   constructor(
-    readonly name: string,
-    readonly host: Host,
+    name: string,
+    host: Host,
     readonly port: number,
-    readonly dataDir: string,
-    readonly logFile: string,
+    dataDir: string,
+    logFile: string,
     private readonly opts: RedisOptions,
-  ) {}
-
-  get address(): string {
-    return this.host.address;
-  }
-  get endpoint(): string {
-    return `${this.host.address}:${this.port}`;
-  }
-  get pid(): number | undefined {
-    return this.proc?.running ? this.proc.pid : undefined;
-  }
-  get running(): boolean {
-    return this.proc?.running ?? false;
-  }
-  get process(): HostProcess | undefined {
-    return this.proc;
+  ) {
+    super(name, host, dataDir, logFile, { ledger: opts.ledger, env: opts.env });
   }
 
-  /** Start the node (replicating `replicaOf` if set). Does not wait for health. */
-  async start(): Promise<void> {
-    if (this.running) return;
+  protected override prepare(): void {
     mkdirSync(this.dataDir, { recursive: true });
+  }
+
+  /** The command line (replicating `replicaOf` if set). */
+  protected commandLine(): string[] {
     const args = [
       this.opts.redisPath,
       "--port",
@@ -86,12 +74,7 @@ export class RedisNode {
       "",
     ];
     if (this.replicaOf) args.push("--replicaof", this.replicaOf.address, String(this.replicaOf.port));
-    this.proc = await spawnOnHost(this.host, args, {
-      ledger: this.opts.ledger,
-      name: this.name,
-      logFile: this.logFile,
-      env: this.opts.env,
-    });
+    return args;
   }
 
   /** Wait until PING answers PONG (and, for a replica, until its link to the primary is up). */
@@ -138,25 +121,6 @@ export class RedisNode {
   /** One command over a fresh connection (provisioning only). */
   command(args: string[], timeoutMs = 1_000): Promise<RespValue> {
     return respCommand(this.address, this.port, args, timeoutMs);
-  }
-
-  async kill(): Promise<ExitInfo | undefined> {
-    return this.proc?.kill();
-  }
-
-  async stop(graceMs = 5_000): Promise<ExitInfo | undefined> {
-    return this.proc?.stop(graceMs);
-  }
-
-  /** Stop it if it runs, start it again (same data dir, same role as now), and wait until ready. */
-  async restart(opts: { healthTimeoutMs?: number } = {}): Promise<void> {
-    if (this.running) await this.stop();
-    await this.start();
-    await this.waitReady(opts.healthTimeoutMs);
-  }
-
-  signal(sig: NodeJS.Signals): boolean {
-    return this.proc?.signal(sig) ?? false;
   }
 }
 
