@@ -70,29 +70,26 @@ function reachable(plan: KeyPlan): number[] {
   const lengths: number[] = [];
   for (const x of plan.appends.keys()) if (!lengths.includes(x.length)) lengths.push(x.length);
   for (const g of maximalGets(plan.gets)) {
+    // ids[p] >= 0: the prefix of length p is reached (and queued once)
     const ids = new Int32Array(g.length + 1).fill(-1);
     ids[0] = 0;
     const queue: number[] = [0];
-    const seen = new Uint8Array(g.length + 1);
-    seen[0] = 1;
     for (const v of plan.puts) {
-      if (v.length <= g.length && !seen[v.length] && g.startsWith(v)) {
+      if (v.length <= g.length && ids[v.length] < 0 && g.startsWith(v)) {
         prefixId(states, g, ids, v.length);
-        seen[v.length] = 1;
         queue.push(v.length);
       }
     }
     for (let q = 0; q < queue.length; q++) {
       const p = queue[q];
+      const from = ids[p];
       for (const len of lengths) {
-        if (p + len > g.length) continue;
+        const to = p + len;
+        if (to > g.length) continue;
         const row = plan.appends.get(g.substr(p, len));
         if (row === undefined) continue;
-        moves.push(row, prefixId(states, g, ids, p), prefixId(states, g, ids, p + len));
-        if (!seen[p + len]) {
-          seen[p + len] = 1;
-          queue.push(p + len);
-        }
+        if (ids[to] < 0) queue.push(to);
+        moves.push(row, from, prefixId(states, g, ids, to));
       }
     }
   }
