@@ -6,7 +6,7 @@
 // Latencies are taken after LATENCY_WARMUP_CYCLES cycles and throughput after --warmup seconds, on both the
 // direct and the harness side alike, so the figures are steady-state ones (connections open, JIT done).
 // Options: --locks a,b,c (default: all eight), --seconds S (throughput window, default 5), --warmup S
-// (before each throughput window, default 2), --cycles N (latency samples, default 300), --json FILE.
+// (before each throughput window, default 3), --cycles N (latency samples, default 300), --json FILE.
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -107,7 +107,7 @@ function row(b: LockBench): string {
 async function main(): Promise<void> {
   const locks = (arg("--locks") ?? builtinLockNames().join(",")).split(",").filter(Boolean);
   const seconds = Number(arg("--seconds") ?? 5);
-  const warmup = Number(arg("--warmup") ?? 2);
+  const warmup = Number(arg("--warmup") ?? 3);
   const cycles = Number(arg("--cycles") ?? 300);
   const results: LockBench[] = [];
   for (const lock of locks) {
