@@ -122,7 +122,8 @@ describe.skipIf(!canRunLive)("client-pause@holder through record(), redis-single
       expect(takeovers[0].time - held.acquire.time, where).toBeGreaterThanOrEqual((TTL_MS - 5) * 1e6);
 
       // nothing the paused client invokes after the pause completes before the resume (a reply already on its
-      // way when the process stopped may still arrive), and one of its ops stalls across the whole pause
+      // way when the process stopped may still arrive), and one of its ops invoked before the resume stalls
+      // until after it
       const invokes = new Map<string, Op>();
       const completedWhilePaused: Op[] = [];
       let stalled = 0;
@@ -136,12 +137,9 @@ describe.skipIf(!canRunLive)("client-pause@holder through record(), redis-single
         invokes.delete(String(op.process));
         if (!inv) continue;
         if (inv.index > p.pause.index && op.index < p.resumeInvoke.index) completedWhilePaused.push(op);
-        if (
-          inv.index < p.resumeInvoke.index &&
-          op.index > p.resumeInvoke.index &&
-          inv.time <= p.pause.time + 1e9
-        )
-          stalled++;
+        // invoked before the resume (at any point of the pause: the holder may have been asleep in its
+        // section's think time or past its lease when stopped), completed only after it
+        if (inv.index < p.resumeInvoke.index && op.index > p.resumeInvoke.index) stalled++;
       }
       expect(completedWhilePaused, where).toEqual([]);
       expect(stalled, where).toBeGreaterThan(0);
