@@ -95,6 +95,10 @@ describe.skipIf(!canRunLive)("partitions and loss on live etcd", () => {
     await parts.loss([target.host.name], 0.3);
     const lossy = await attempt(60);
     await parts.heal();
+    // Loss on a member can cost the cluster its leader; once healed, wait (polled, with a deadline) until
+    // the member answers again before measuring that the loss is gone.
+    const settleDeadline = Date.now() + 10_000;
+    while ((await attempt(5)) > 0 && Date.now() < settleDeadline) {}
     const after = await attempt(30);
     console.log(`failures: ${baseline}/30 before, ${lossy}/60 with 30% loss, ${after}/30 after heal`);
     expect(baseline).toBe(0);
