@@ -23,7 +23,15 @@ interface LockReport {
   elapsedMs: number;
   checks: Record<
     string,
-    { valid: unknown; result?: { valid: unknown; elapsedMs: number; counterexample?: { key: string } } }
+    {
+      valid: unknown;
+      result?: {
+        valid: unknown;
+        elapsedMs: number;
+        counterexample?: { key: string };
+        partitions: { key: string; valid: unknown; cause?: string; steps: number }[];
+      };
+    }
   >;
 }
 
