@@ -74,11 +74,6 @@ export class Recorder {
     return time;
   }
 
-  /** Write the queued completions now. */
-  flush(): void {
-    this.writer.flush();
-  }
-
   private readonly flushQueued = (): void => {
     this.flushScheduled = false;
     this.writer.flush();
