@@ -9,6 +9,7 @@ import { realTimeEvents, toOperations } from "../../checker/operations.js";
 import type { History, Op, OpType } from "../../histories/op.js";
 import { getModel } from "../../models/index.js";
 import type { Model, Operation } from "../../models/model.js";
+import { readOp, shuffleBySwaps } from "./operation-builders.js";
 
 const model = getModel("register");
 
@@ -119,12 +120,7 @@ describe("operations", () => {
       fc.property(historyArb, fc.array(fc.nat(), { maxLength: 40 }), (history, swaps) => {
         const ops = toOperations(history, model);
         expect(Array.from(realTimeEvents(ops))).toEqual(plainEvents(ops));
-        const shuffled = [...ops];
-        for (let k = 0; k + 1 < swaps.length && shuffled.length > 1; k += 2) {
-          const a = swaps[k] % shuffled.length;
-          const b = swaps[k + 1] % shuffled.length;
-          [shuffled[a], shuffled[b]] = [shuffled[b], shuffled[a]];
-        }
+        const shuffled = shuffleBySwaps(ops, swaps);
         expect(Array.from(realTimeEvents(shuffled))).toEqual(plainEvents(shuffled));
       }),
       { numRuns: 1000 },
@@ -134,19 +130,7 @@ describe("operations", () => {
   it("realTimeEvents falls back to the plain sort when returns are far out of order", () => {
     // 200 ops invoked in order whose returns come in reverse: past the insertion sort's budget
     const ops: Operation[] = [];
-    for (let i = 0; i < 200; i++) {
-      ops.push({
-        id: i,
-        process: i,
-        f: "read",
-        input: null,
-        output: 0,
-        indeterminate: false,
-        invokeTime: i,
-        completeTime: 1000 - i,
-        completeId: 1000 - i,
-      });
-    }
+    for (let i = 0; i < 200; i++) ops.push(readOp(i, i, 1000 - i, 1000 - i));
     expect(Array.from(realTimeEvents(ops))).toEqual(plainEvents(ops));
   });
 });

@@ -10,6 +10,7 @@ import { codecFor } from "../../checker/wasm/codecs/index.js";
 import { loadSearchCore } from "../../checker/wasm/loader.js";
 import { getModel } from "../../models/index.js";
 import type { Operation } from "../../models/model.js";
+import { readOp, shuffleBySwaps } from "./operation-builders.js";
 import { historyArb, registerPlan, smallDt } from "./wasm-arbitraries.js";
 
 const model = getModel("register", { initial: 0 });
@@ -33,16 +34,6 @@ function coreOrder(ops: Operation[]): number[] {
   }
 }
 
-function shuffle<T>(list: T[], swaps: number[]): T[] {
-  const out = [...list];
-  for (let k = 0; k + 1 < swaps.length && out.length > 1; k += 2) {
-    const a = swaps[k] % out.length;
-    const b = swaps[k + 1] % out.length;
-    [out[a], out[b]] = [out[b], out[a]];
-  }
-  return out;
-}
-
 describe("wasm event order", () => {
   it("equals realTimeEvents on histories with tied times, in order and shuffled", () => {
     fc.assert(
@@ -52,7 +43,7 @@ describe("wasm event order", () => {
         (history, swaps) => {
           const ops = toOperations(history, model);
           expect(coreOrder(ops)).toEqual(Array.from(realTimeEvents(ops)));
-          const shuffled = shuffle(ops, swaps);
+          const shuffled = shuffleBySwaps(ops, swaps);
           expect(coreOrder(shuffled)).toEqual(Array.from(realTimeEvents(shuffled)));
         },
       ),
@@ -63,17 +54,7 @@ describe("wasm event order", () => {
   it("equals realTimeEvents when returns come in reverse, or at equal times with and without indexes", () => {
     const ops: Operation[] = [];
     for (let i = 0; i < 300; i++) {
-      ops.push({
-        id: i,
-        process: i,
-        f: "read",
-        input: null,
-        output: 0,
-        indeterminate: false,
-        invokeTime: i >> 2,
-        completeTime: i < 200 ? 1000 - i : 1000,
-        completeId: i % 3 === 0 ? undefined : 2000 - i,
-      });
+      ops.push(readOp(i, i >> 2, i < 200 ? 1000 - i : 1000, i % 3 === 0 ? undefined : 2000 - i));
     }
     expect(coreOrder(ops)).toEqual(Array.from(realTimeEvents(ops)));
   });
@@ -81,19 +62,7 @@ describe("wasm event order", () => {
   it("puts a call before a return that ties with it in time and index", () => {
     // op i returns at time 10 + i with completeId i + 1: the very time and index of op i + 1's call
     const ops: Operation[] = [];
-    for (let i = 0; i < 20; i++) {
-      ops.push({
-        id: i,
-        process: i,
-        f: "read",
-        input: null,
-        output: 0,
-        indeterminate: false,
-        invokeTime: 9 + i,
-        completeTime: 10 + i,
-        completeId: i + 1,
-      });
-    }
+    for (let i = 0; i < 20; i++) ops.push(readOp(i, 9 + i, 10 + i, i + 1));
     const order = coreOrder(ops);
     expect(order).toEqual(Array.from(realTimeEvents(ops)));
     expect(order.indexOf(2 * 1)).toBeLessThan(order.indexOf(2 * 0 + 1));
