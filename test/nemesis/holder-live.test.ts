@@ -1,34 +1,15 @@
-// Live, through `record()` against a real Redis: a fault aimed at `@holder` reaches the client process that
-// held the lock when the fault started, by the runner's holder book, not through the mid-section gate. From
-// the recorded history alone: at the pause's `ok`, the paused client is the holder of the key (its acquire
-// was ok and it had not begun a release); while it is paused another client acquires the key, no sooner
-// than one TTL after the paused client's acquire began; nothing of the paused client completes until the
-// resume, and one of its ops stalls across the pause. The lock service stays linearizable.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { check } from "../../checker/check.js";
 import { loadHistory } from "../../histories/load.js";
 import type { History, Op } from "../../histories/op.js";
 import { getModel } from "../../models/index.js";
 import { readLedgers } from "../../nemesis/ledger.js";
 import { record } from "../../runner/record.js";
-import { canRunLive } from "./live-fixture.js";
+import { canRunLive, useRecordStateDir } from "./live-fixture.js";
 
 const TTL_MS = 1_000;
-const dir = mkdtempSync(join(tmpdir(), "lsm-holder-live-"));
-const stateDir = join(dir, "state");
-const savedStateDir = process.env.LOCKSMITH_STATE_DIR;
-
-beforeAll(() => {
-  process.env.LOCKSMITH_STATE_DIR = stateDir;
-});
-afterAll(() => {
-  if (savedStateDir === undefined) delete process.env.LOCKSMITH_STATE_DIR;
-  else process.env.LOCKSMITH_STATE_DIR = savedStateDir;
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, stateDir } = useRecordStateDir("lsm-holder-live-");
 
 const ownerOf = (op: Op) => (op.value as { owner?: unknown } | null)?.owner;
 /** The client (c<i>) an op belongs to, from the owner the workload gives every lock call and access. */

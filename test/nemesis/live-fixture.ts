@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import {
   type EtcdCluster,
   type EtcdMember,
@@ -17,6 +18,25 @@ import { HostNetwork, namespacesPossible } from "../../nemesis/hosts.js";
 import { Ledger } from "../../nemesis/ledger.js";
 
 export const canRunLive = namespacesPossible() && !!findBinary("etcd") && !!findBinary("redis-server");
+
+/**
+ * A temp dir for a test file whose runs go through `record()`: its ledgers go to `stateDir` (set as
+ * LOCKSMITH_STATE_DIR for the file's tests, restored after), and the whole dir is removed after them.
+ */
+export function useRecordStateDir(prefix: string): { dir: string; stateDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const stateDir = join(dir, "state");
+  const saved = process.env.LOCKSMITH_STATE_DIR;
+  beforeAll(() => {
+    process.env.LOCKSMITH_STATE_DIR = stateDir;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.LOCKSMITH_STATE_DIR;
+    else process.env.LOCKSMITH_STATE_DIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, stateDir };
+}
 
 export class LiveFixture {
   readonly dir: string;

@@ -1,32 +1,12 @@
-// Live: what an unsafe lock costs, recorded with `locksmith record` against real servers (issue 4). For
-// etcd-cas and redis-single, three clients contend for one key (a protected set) with a 1 s TTL while the
-// nemesis pauses the holder's process (SIGSTOP) in the middle of its critical section, after it checked its
-// lease and sent its write, for 2.5 s, twice per run. The lock service is right (lease-lock linearizable)
-// and the client is wrong: with a plain resource the stale write interleaves with the next holder's section
-// (exclusion) and overwrites its additions (lost-updates); with a fenced resource the stale write is
-// rejected and neither check finds anything; without faults nothing is found (except, under heavy load, a
-// slow acquire that lease-usage rightly flags and the workload then does not use).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type LockChecksResult, renderLockChecksTable, runLockChecks } from "../../checker/lock-checks.js";
 import { loadHistory } from "../../histories/load.js";
 import type { History, Op } from "../../histories/op.js";
 import { record } from "../../runner/record.js";
+import { useRecordStateDir } from "../nemesis/live-fixture.js";
 
-const dir = mkdtempSync(join(tmpdir(), "locksmith-effects-live-"));
-const savedStateDir = process.env.LOCKSMITH_STATE_DIR;
-
-beforeAll(() => {
-  process.env.LOCKSMITH_STATE_DIR = join(dir, "state");
-});
-
-afterAll(() => {
-  if (savedStateDir === undefined) delete process.env.LOCKSMITH_STATE_DIR;
-  else process.env.LOCKSMITH_STATE_DIR = savedStateDir;
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir } = useRecordStateDir("locksmith-effects-live-");
 
 const TTL_MS = 1_000;
 const PAUSE_S = 2.5; // the nemesis interval: each pause is held this long, 2.5 TTLs

@@ -3,10 +3,10 @@
 // not. Each run records 20 s, as the issue on live services asks. Then Ctrl-C (SIGINT) of `locksmith record`
 // mid-run leaves nothing behind.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { builtinLockNames } from "../../backends/registry.js";
 import { check } from "../../checker/check.js";
 import { loadHistory } from "../../histories/load.js";
@@ -16,20 +16,9 @@ import { findIp, runTag } from "../../nemesis/hosts.js";
 import { readLedgers } from "../../nemesis/ledger.js";
 import { readProcState } from "../../nemesis/processes.js";
 import { record } from "../../runner/record.js";
+import { useRecordStateDir } from "../nemesis/live-fixture.js";
 
-const dir = mkdtempSync(join(tmpdir(), "locksmith-record-live-"));
-const stateDir = join(dir, "state");
-const savedStateDir = process.env.LOCKSMITH_STATE_DIR;
-
-beforeAll(() => {
-  process.env.LOCKSMITH_STATE_DIR = stateDir;
-});
-
-afterAll(() => {
-  if (savedStateDir === undefined) delete process.env.LOCKSMITH_STATE_DIR;
-  else process.env.LOCKSMITH_STATE_DIR = savedStateDir;
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, stateDir } = useRecordStateDir("locksmith-record-live-");
 
 /** Namespaces that exist now and belong to run `runId`. */
 async function namespacesOf(runId: string): Promise<string[]> {
