@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Host, type HostMode, HostNetwork } from "../nemesis/hosts.js";
 import type { Ledger } from "../nemesis/ledger.js";
+import type { BeforeClusterStart } from "../nemesis/peer-links.js";
 import { type EtcdCluster, startEtcdCluster } from "./etcd/server.js";
 import { ensureBinaries } from "./install.js";
 import { type RedisDeployment, startRedis } from "./redis/server.js";
@@ -81,12 +82,20 @@ export interface LocalProvisionerOptions {
   serverEnv?: NodeJS.ProcessEnv;
   /** Keep the temp dir (data and logs) after stop, e.g. to copy logs; default false. */
   keepDir?: boolean;
+  /**
+   * Called for an etcd cluster between creating its members' hosts and starting them (the nemesis's peer-link
+   * fronts: `peerLinkHook(ledger, faults)` from nemesis/peer-links.ts); what it returns is called in `stop()`
+   * after the servers stop. Default none.
+   */
+  beforeClusterStart?: BeforeClusterStart;
 }
 
 /** Servers as local processes on the run's hosts. */
 export class LocalProvisioner implements Provisioner {
   readonly kind = "local" as const;
   private readonly deployments: Deployment[] = [];
+  /** What `beforeClusterStart` hooks made, undone in `stop()` after the servers stop. */
+  private readonly undoHooks: Array<() => Promise<void>> = [];
   private stopped = false;
   private count = 0;
 
@@ -121,7 +130,18 @@ export class LocalProvisioner implements Provisioner {
     let deployment: Deployment;
     if (topology.kind === "etcd") {
       const { paths } = await ensureBinaries(["etcd"], { noInstall: this.opts.noInstall });
-      const etcd = await startEtcdCluster({ ...base, etcdPath: paths.etcd, members: topology.members });
+      const hook = this.opts.beforeClusterStart;
+      const etcd = await startEtcdCluster({
+        ...base,
+        etcdPath: paths.etcd,
+        members: topology.members,
+        beforeStart:
+          hook &&
+          (async (members) => {
+            const undo = await hook(this.network, members);
+            if (undo) this.undoHooks.push(undo);
+          }),
+      });
       deployment = {
         topology,
         endpoints: etcd.endpoints,
@@ -159,6 +179,7 @@ export class LocalProvisioner implements Provisioner {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all(this.deployments.map((d) => d.stop()));
+    for (const undo of this.undoHooks.splice(0)) await undo().catch(() => {});
     if (this.ownsNetwork) await this.network.destroy();
     if (!this.opts.keepDir) {
       rmSync(this.dir, { recursive: true, force: true });

@@ -2,7 +2,9 @@
 // namespace), netem on the server host's interface; where it has not (this project's machines), a DelayProxy
 // in the runner in front of each server port, with a DNAT rule in each client host's namespace (a nat chain
 // of the run) sending the clients' new connections to the proxy, so clients need no other address.
-// Fronts must be set up before clients connect (DNAT only catches new connections).
+// Fronts must be set up before clients connect (DNAT only catches new connections). The links between
+// cluster members are fronted earlier, by the provisioner's hook (nemesis/peer-links.ts); `delay()` on a
+// member turns up its client-side proxy and, when the run has them, its peer links too.
 // The nat chains and jumps are in the ledger before they exist. It must never touch another chain, and
 // `dispose()` must leave no proxy, chain or qdisc of the run.
 
@@ -10,6 +12,7 @@ import { execFile } from "node:child_process";
 import { findIp, type Host, runTag } from "./hosts.js";
 import { iptablesIn } from "./iptables.js";
 import type { Ledger } from "./ledger.js";
+import { PeerLinks } from "./peer-links.js";
 import { DelayProxy, type ProxyFaults } from "./proxy.js";
 
 function runTool(file: string, args: string[]): Promise<string> {
@@ -98,13 +101,17 @@ export class LinkDelay {
     private readonly runnerAddress: string,
     /** "proxy" on this kernel; "netem" where tc netem works. */
     readonly mechanism: "proxy" | "netem",
+    /** The links between cluster members, when the provisioner fronted them (proxy mechanism only). */
+    readonly peers?: PeerLinks,
   ) {
     this.chain = natChainName(runId);
   }
 
   static async create(ledger: Ledger, runId: string, runnerAddress: string): Promise<LinkDelay> {
     const netem = await netemSupport();
-    return new LinkDelay(ledger, runId, runnerAddress, netem.ok ? "netem" : "proxy");
+    // with netem, the qdisc on a member's interface already delays its peer traffic
+    const peers = netem.ok ? undefined : PeerLinks.forRun(runId);
+    return new LinkDelay(ledger, runId, runnerAddress, netem.ok ? "netem" : "proxy", peers);
   }
 
   /**
@@ -167,20 +174,23 @@ export class LinkDelay {
     const proxy = this.proxies.get(target.name);
     if (!proxy) throw new Error(`no proxy in front of ${target.name}: call front() before clients connect`);
     proxy.set(faults);
+    if (this.peers?.targets().includes(target.name)) await this.peers.delay(target.name, faults);
   }
 
   /** Removes every delay (the proxies stay, as clean pass-throughs). */
   async heal(): Promise<void> {
     for (const p of this.proxies.values()) p.heal();
+    await this.peers?.heal().catch(() => {});
     for (const [ns, iface] of [...this.netemOn]) {
       await runTool(findIp()!, netemDeleteArgs(ns, iface)).catch(() => {});
       this.netemOn.delete(ns);
     }
   }
 
-  /** Heals, closes the proxies, and removes the run's nat chains. */
+  /** Heals, closes the proxies, and removes the run's nat chains (the peer fronts too). */
   async dispose(): Promise<void> {
     await this.heal();
+    await this.peers?.dispose();
     for (const p of this.proxies.values()) await p.close();
     this.proxies.clear();
     for (const [ns, h] of this.natChains) {

@@ -38,6 +38,11 @@ export interface EtcdClusterOptions {
   healthTimeoutMs?: number;
   /** Extra environment for the servers (e.g. LD_PRELOAD for the clock shim). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Called once the members' hosts and ports exist and before any member starts (so before the first raft
+   * connection): the nemesis puts its peer-link fronts in place here (nemesis/peer-links.ts).
+   */
+  beforeStart?: (members: ReadonlyArray<{ name: string; host: Host; peerPort: number }>) => Promise<void>;
 }
 
 /**
@@ -169,6 +174,7 @@ export async function startEtcdCluster(opts: EtcdClusterOptions): Promise<EtcdCl
     const peerPort = await opts.network.allocatePort(host, ETCD_PEER_PORT);
     plan.push({ name: `etcd${i + 1}`, host, clientPort, peerPort });
   }
+  await opts.beforeStart?.(plan);
   const initialCluster = plan.map((p) => `${p.name}=http://${p.host.address}:${p.peerPort}`).join(",");
   const token = `locksmith-${opts.network.runId}`;
   mkdirSync(opts.dir, { recursive: true });
