@@ -14,6 +14,8 @@ import { type CaseResult, computeTotals, renderTable, renderTotals } from "./rep
 
 interface BenchOptions {
   runs: number;
+  /** Untimed checks before the timed ones, per case and engine (the first is reported as the cold check). */
+  warmup: number;
   /** Checks per engine of the 1,000,000-op history (each takes tens of seconds). */
   millionRuns: number;
   engines: ("wasm" | "ts")[];
@@ -24,11 +26,15 @@ interface BenchOptions {
   out: string;
 }
 
-const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs N] [--engines wasm,ts]
+const DEFAULT_WARMUP = 3;
+
+const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs N] [--warmup N] [--engines wasm,ts]
                                   [--skip-million] [--time-limit SECONDS] [--out FILE]
   --quick         only the cases with a target (etcd_002/040/080, kv c10, hopeless+illegal, 10k synthetic), 3 runs
   --only REGEX    only the cases whose name matches REGEX
-  --runs N        checks per case and engine (median reported; default 5)
+  --runs N        timed checks per case and engine (median reported; default 5)
+  --warmup N      untimed checks before them, the same for both engines (default ${DEFAULT_WARMUP}; the first
+                  check of each process is still timed and reported as "cold"; the 1M-op history has none)
   --engines LIST  wasm, ts or both (default wasm,ts)
   --skip-million  leave out the 1,000,000-op history
   --million-runs N  checks per engine of the 1,000,000-op history (default 3)
@@ -49,6 +55,7 @@ function projectRoot(): string {
 function parseArgs(argv: string[], root: string): BenchOptions {
   const options: BenchOptions = {
     runs: 5,
+    warmup: DEFAULT_WARMUP,
     millionRuns: 3,
     engines: ["wasm", "ts"],
     quick: false,
@@ -72,6 +79,10 @@ function parseArgs(argv: string[], root: string): BenchOptions {
       runsGiven = true;
       if (!Number.isInteger(options.runs) || options.runs < 1)
         throw new Error(`--runs must be a positive integer\n${USAGE}`);
+    } else if (arg === "--warmup") {
+      options.warmup = Number(value());
+      if (!Number.isInteger(options.warmup) || options.warmup < 0)
+        throw new Error(`--warmup must be a non-negative integer\n${USAGE}`);
     } else if (arg === "--million-runs") {
       options.millionRuns = Number(value());
       if (!Number.isInteger(options.millionRuns) || options.millionRuns < 1) {
@@ -148,8 +159,8 @@ function runWorker(request: WorkerRequest, budgetMs: number): Promise<WorkerResu
 function brief(r: WorkerResult): string {
   if (r.error) return `ERROR ${r.error.split("\n")[0]}`;
   const v = r.verdicts[0];
-  const ms = r.medianMs < 10 ? r.medianMs.toFixed(2) : r.medianMs.toFixed(1);
-  return `${v === true ? "true" : v === false ? "false" : `unknown(${r.causes[0]})`} ${ms} ms, RSS ${Math.round(r.peakRssMb)} MB`;
+  const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+  return `${v === true ? "true" : v === false ? "false" : `unknown(${r.causes[0]})`} ${ms(r.medianMs)} ms (cold ${ms(r.coldMs)} ms), RSS ${Math.round(r.peakRssMb)} MB`;
 }
 
 async function benchMain(): Promise<void> {
@@ -163,8 +174,10 @@ async function benchMain(): Promise<void> {
   if (!existsSync(workerPath)) throw new Error(`bench: ${workerPath} is missing; run npm run build first`);
   const cases = selectCases([...publishedCases(dataDir), ...syntheticCases()], options);
   console.log(
-    `checker benchmark: ${cases.length} cases x ${options.engines.join("+")}, median of ${options.runs} checks each` +
-      ` (the 1M-op history: ${Math.min(options.runs, options.millionRuns)})`,
+    `checker benchmark: ${cases.length} cases x ${options.engines.join("+")}; per case and engine, in a fresh process:` +
+      ` ${options.warmup} untimed warm-up checks, then the median of ${options.runs} timed checks` +
+      ` (the 1M-op history: no warm-up, median of ${Math.min(options.runs, options.millionRuns)});` +
+      ` "cold" is the first check of the process (engine load and JIT warm-up included), timed apart`,
   );
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}`,
@@ -174,9 +187,11 @@ async function benchMain(): Promise<void> {
   for (const [i, benchCase] of cases.entries()) {
     const entry: CaseResult = { benchCase };
     for (const engine of options.engines) {
-      const runs = benchCase.group === "million" ? Math.min(options.runs, options.millionRuns) : options.runs;
-      const request: WorkerRequest = { benchCase, engine, runs, timeLimitMs: options.timeLimitMs };
-      const budget = runs * options.timeLimitMs + 120_000;
+      const million = benchCase.group === "million";
+      const runs = million ? Math.min(options.runs, options.millionRuns) : options.runs;
+      const warmup = million ? 0 : options.warmup;
+      const request: WorkerRequest = { benchCase, engine, runs, warmup, timeLimitMs: options.timeLimitMs };
+      const budget = (runs + warmup) * options.timeLimitMs + 120_000;
       const r = await runWorker(request, budget);
       entry[engine] = r;
       process.stderr.write(`[${i + 1}/${cases.length}] ${benchCase.id} ${engine}: ${brief(r)}\n`);
@@ -198,8 +213,14 @@ async function benchMain(): Promise<void> {
       node: process.version,
     },
     runs: options.runs,
+    warmup: options.warmup,
+    millionRuns: options.millionRuns,
     timeLimitMs: options.timeLimitMs,
-    note: "times: median wall time of check() alone (parsing/generation excluded), ms; memory: peak RSS of the child process",
+    note:
+      "times: wall time of check() alone (parsing/generation excluded), ms. Per case and engine, in a fresh child" +
+      " process: `warmup` untimed checks, then `runs` timed ones (medianMs is their median); coldMs is the first" +
+      " check of the process (engine load and JIT warm-up included). The 1M-op history: no warm-up. slowestFiles" +
+      " ranks the published files by the slower of the two engines' medians. memory: peak RSS of the child process",
     cases: results.map((c) => ({ ...c.benchCase, wasm: c.wasm, ts: c.ts })),
     totals,
   };

@@ -1,5 +1,6 @@
-// One benchmark measurement: load or generate one history and check it N times with one engine, timing
-// the check itself. It must never time the parsing or the generation, and never print.
+// One benchmark measurement: load or generate one history, check it W times untimed (warm-up: the first of
+// them, the process's cold check, is timed and reported apart), then N times timed, with one engine. It
+// must never time the parsing or the generation, never drop the cold check from the result, and never print.
 
 import { performance } from "node:perf_hooks";
 import { loadHistory, parseValue } from "../../histories/load.js";
@@ -15,16 +16,26 @@ export const RESULT_PREFIX = "BENCH-RESULT ";
 export interface WorkerRequest {
   benchCase: BenchCase;
   engine: "wasm" | "ts";
+  /** Timed checks (the median is reported). */
   runs: number;
+  /** Untimed checks before the timed ones; the first check of the process is still timed, as coldMs. */
+  warmup: number;
   timeLimitMs: number;
 }
 
 export interface WorkerResult {
   id: string;
   engine: "wasm" | "ts";
-  /** Wall time of each check() call, ms (parsing and generation excluded). */
+  /** Wall time of each timed check() call, ms (parsing and generation excluded; warm-ups excluded). */
   timesMs: number[];
   medianMs: number;
+  /**
+   * Wall time of the first check() of the process, ms: what a one-shot `locksmith check` pays once
+   * (engine loading, compilation and JIT warm-up included). With no warm-up it is also timesMs[0].
+   */
+  coldMs: number;
+  /** Untimed checks run before the timed ones (the first of them measured as coldMs). */
+  warmup: number;
   /** The checker's own elapsedMs of each run. */
   reportedMs: number[];
   verdicts: Verdict[];
@@ -54,7 +65,7 @@ export function median(values: number[]): number {
 const MB = 1024 * 1024;
 
 /** The history, and whether it is a Jepsen EDN file (Knossos's rule: a nil read says nothing). */
-async function obtainHistory(c: BenchCase): Promise<{ history: History; jepsenEdn: boolean }> {
+export async function obtainHistory(c: BenchCase): Promise<{ history: History; jepsenEdn: boolean }> {
   if (c.file) {
     const loaded = await loadHistory(c.file);
     return { history: loaded.history, jepsenEdn: loaded.format === "jepsen-edn" };
@@ -102,14 +113,25 @@ export async function measure(request: WorkerRequest): Promise<WorkerResult> {
   let operations = 0;
   let partitions = 0;
   let heapAfterCheckMb = 0;
-  for (let run = 0; run < request.runs; run++) {
-    const t0 = performance.now();
-    const result = await check(history, model, {
+  const checkOnce = () =>
+    check(history, model, {
       engine: request.engine,
       partition: c.partition,
       timeLimitMs: request.timeLimitMs,
     });
-    timesMs.push(performance.now() - t0);
+  let coldMs: number | undefined;
+  for (let w = 0; w < request.warmup; w++) {
+    const t0 = performance.now();
+    checkOnce();
+    coldMs ??= performance.now() - t0;
+    collectGarbage();
+  }
+  for (let run = 0; run < request.runs; run++) {
+    const t0 = performance.now();
+    const result = checkOnce();
+    const elapsed = performance.now() - t0;
+    coldMs ??= elapsed;
+    timesMs.push(elapsed);
     heapAfterCheckMb = process.memoryUsage().heapUsed / MB;
     reportedMs.push(result.elapsedMs);
     verdicts.push(result.valid);
@@ -124,6 +146,8 @@ export async function measure(request: WorkerRequest): Promise<WorkerResult> {
     engine: request.engine,
     timesMs,
     medianMs: median(timesMs),
+    coldMs: coldMs ?? Number.NaN,
+    warmup: request.warmup,
     reportedMs,
     verdicts,
     causes,

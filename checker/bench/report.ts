@@ -24,6 +24,9 @@ export interface SlowFile {
   id: string;
   wasmMs: number;
   tsMs: number;
+  /** The first check of each engine's process (not part of the medians above). */
+  wasmColdMs: number;
+  tsColdMs: number;
   /** TS time / wasm time: how many times faster wasm is. */
   speedup: number;
 }
@@ -77,9 +80,11 @@ export function renderTable(results: CaseResult[]): string {
     "expect",
     "wasm",
     "wasm med",
+    "wasm cold",
     "wasm RSS",
     "ts",
     "ts med",
+    "ts cold",
     "ts RSS",
     "ts/wasm",
   ];
@@ -94,9 +99,11 @@ export function renderTable(results: CaseResult[]): string {
       String(c.benchCase.expected),
       verdictOf(w) + (isWrong(c, w) ? " WRONG" : ""),
       ms(w?.medianMs),
+      ms(w?.coldMs),
       mb(w?.peakRssMb),
       verdictOf(t) + (isWrong(c, t) ? " WRONG" : ""),
       ms(t?.medianMs),
+      ms(t?.coldMs),
       mb(t?.peakRssMb),
       ratio,
     ];
@@ -117,6 +124,26 @@ function find(results: CaseResult[], id: string): CaseResult | undefined {
 
 function ok(r: WorkerResult | undefined): r is WorkerResult {
   return r !== undefined && !r.error;
+}
+
+/**
+ * The five published files that take longest to check: ranked by the slower of the two engines' medians
+ * (engine-neutral: neither engine's speed decides which files it is judged on).
+ */
+export function fiveSlowestFiles(results: CaseResult[]): SlowFile[] {
+  const slower = (c: CaseResult) => Math.max(c.wasm!.medianMs, c.ts!.medianMs);
+  return results
+    .filter((c) => c.benchCase.file && ok(c.wasm) && ok(c.ts))
+    .sort((a, b) => slower(b) - slower(a))
+    .slice(0, 5)
+    .map((c) => ({
+      id: c.benchCase.id,
+      wasmMs: c.wasm!.medianMs,
+      tsMs: c.ts!.medianMs,
+      wasmColdMs: c.wasm!.coldMs,
+      tsColdMs: c.ts!.coldMs,
+      speedup: c.ts!.medianMs / c.wasm!.medianMs,
+    }));
 }
 
 export function computeTotals(results: CaseResult[]): Totals {
@@ -164,21 +191,12 @@ export function computeTotals(results: CaseResult[]): Totals {
       });
     }
   }
-  const files = results.filter((c) => c.benchCase.file && ok(c.wasm) && ok(c.ts));
-  const slowestFiles: SlowFile[] = files
-    .sort((a, b) => b.wasm!.medianMs - a.wasm!.medianMs)
-    .slice(0, 5)
-    .map((c) => ({
-      id: c.benchCase.id,
-      wasmMs: c.wasm!.medianMs,
-      tsMs: c.ts!.medianMs,
-      speedup: c.ts!.medianMs / c.wasm!.medianMs,
-    }));
+  const slowestFiles = fiveSlowestFiles(results);
   for (const s of slowestFiles) {
     targets.push({
       name: `slowest: ${s.id}`,
-      figure: `${s.speedup.toFixed(1)}x (wasm ${ms(s.wasmMs)}, ts ${ms(s.tsMs)})`,
-      target: "wasm >= 3x faster than ts",
+      figure: `${s.speedup.toFixed(1)}x (median wasm ${ms(s.wasmMs)}, ts ${ms(s.tsMs)}; cold wasm ${ms(s.wasmColdMs)}, ts ${ms(s.tsColdMs)})`,
+      target: "wasm >= 3x faster than ts, by medians; files ranked by the slower engine's median",
       pass: s.speedup >= 3,
     });
   }
@@ -202,11 +220,12 @@ export function computeTotals(results: CaseResult[]): Totals {
     for (const engine of ["wasm", "ts"] as const) {
       const r = c[engine];
       if (!r) continue;
-      const slowest = ok(r) ? Math.max(...r.timesMs) : Number.NaN;
+      // The cold check counts too: a one-shot `locksmith check` pays it.
+      const slowest = ok(r) ? Math.max(...r.timesMs, Number.isNaN(r.coldMs) ? 0 : r.coldMs) : Number.NaN;
       targets.push({
         name: `${c.benchCase.id.replace("synthetic/", "")} (${engine})`,
         figure: ok(r)
-          ? `${verdictOf(r)} in ${ms(slowest)} (slowest of ${r.timesMs.length}), failing key ${r.failingKey ?? "-"}`
+          ? `${verdictOf(r)} in ${ms(slowest)} (slowest of ${r.timesMs.length} and the cold check), failing key ${r.failingKey ?? "-"}`
           : "ERROR",
         target: "false in < 1 s",
         pass: ok(r) ? slowest < 1000 && r.verdicts.every((v) => v === false) : false,
