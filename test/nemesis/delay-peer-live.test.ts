@@ -2,19 +2,20 @@
 // pass-through peer proxy in each member's namespace before the members start, so raft's connections go
 // through it from the first one; the `delay` fault on the leader then slows every write (a write commits
 // only once a majority has it), measured from the runner, whose own link to the leader is not delayed; the
-// heal brings the latency back; and disposing leaves no helper process, nat chain or ledger entry.
+// heal brings the latency back; a partition still isolates a member whose links go through the helpers;
+// and disposing leaves no helper process, nat chain or ledger entry.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EtcdMember } from "../../backends/etcd/server.js";
 import type { Deployment } from "../../backends/provisioner.js";
 import { LocalProvisioner } from "../../backends/provisioner.js";
-import { delayFault } from "../../nemesis/faults.js";
+import { delayFault, partitionFault } from "../../nemesis/faults.js";
 import { iptablesIn } from "../../nemesis/iptables.js";
 import { PeerLinks, peerChainName, peerLinkHook } from "../../nemesis/peer-links.js";
 import { readProcState } from "../../nemesis/processes.js";
 import { seededRng } from "../../nemesis/run.js";
 import { NemesisRuntime } from "../../nemesis/runtime.js";
-import { canRunLive, etcdPut, LiveFixture } from "./live-fixture.js";
+import { canRunLive, etcdPut, LiveFixture, leaderViews, pollFor } from "./live-fixture.js";
 
 const DELAY_MS = 50;
 
@@ -48,7 +49,7 @@ describe.skipIf(!canRunLive)("delay on the links between etcd members (peer prox
     dep = await prov.start({ kind: "etcd" });
     runtime = await NemesisRuntime.prepare({
       ledger: fx.ledger,
-      faults: ["delay"],
+      faults: ["delay", "partition"],
       options: { delayMs: DELAY_MS, jitterMs: 0 },
     });
     fx.onClose(() => runtime.dispose());
@@ -107,6 +108,48 @@ describe.skipIf(!canRunLive)("delay on the links between etcd members (peer prox
     // the leader's append to a follower and the follower's answer each wait DELAY_MS
     expect(during - before, figures).toBeGreaterThanOrEqual(DELAY_MS);
     expect(after - before, figures).toBeLessThan(DELAY_MS / 2);
+  }, 60_000);
+
+  it("partitions still cut peer links that go through the helpers: isolating the leader elects another, healing converges", async () => {
+    // the helper dials from its member's own address, so the partition's rules (by source address) match
+    const ctx = runtime.context(seededRng(11));
+    const names = dep.etcd!.members.map((m) => m.name);
+    const old = await pollFor(async () => (await dep.etcd!.leader())?.name, 5_000, "a leader");
+    const t0 = Date.now();
+    const active = await partitionFault.start(ctx, "leader");
+    expect((active.value as { shape?: string }).shape).toBe(`isolate ${old}`);
+    let fresh: string;
+    let steppedDown: boolean;
+    try {
+      fresh = await pollFor(
+        async () => {
+          const v = await leaderViews(dep.etcd!);
+          const others = names.filter((n) => n !== old).map((n) => v.get(n));
+          return others.every((l) => l && l !== old && l === others[0]) ? others[0] : undefined;
+        },
+        5_000,
+        "a new leader among the majority",
+      );
+      steppedDown = await pollFor(
+        async () => ((await leaderViews(dep.etcd!)).get(old) !== old ? true : undefined),
+        5_000,
+        "the old leader to step down",
+      );
+    } finally {
+      await active.stop();
+    }
+    console.log(`isolated ${old} with peer fronts: leader moved to ${fresh} in ${Date.now() - t0} ms`);
+    expect(fresh).not.toBe(old);
+    expect(steppedDown).toBe(true);
+    const agreed = await pollFor(
+      async () => {
+        const v = [...(await leaderViews(dep.etcd!)).values()];
+        return v.every((l) => l && l === v[0]) ? v[0] : undefined;
+      },
+      10_000,
+      "all members to agree on one leader",
+    );
+    expect(agreed).not.toBe("");
   }, 60_000);
 
   it("dispose removes the helpers and rules; the cluster stays healthy on direct links", async () => {
