@@ -27,6 +27,8 @@ const MIGRATE_PER_INSERT: i32 = 8;
   return <u64>CHUNK_ENTRIES * <u64>c.cacheStride;
 }
 
+const INITIAL_SLOTS: i32 = 1024;
+
 /** Bytes per slot of the table: the entry's index + 1 (0: empty) in the low half, the hash's low half above. */
 const SLOT_BYTES: i32 = 8;
 
@@ -84,9 +86,10 @@ export function cacheInit(c: Ctx): void {
   memory.fill(c.cacheArena, 0, <usize>chunks << alignof<usize>());
   c.cacheCapacity = 0;
   c.cacheCount = 0;
-  c.tableMask = 2047;
-  c.table = heap.alloc(2048 * SLOT_BYTES);
-  memory.fill(c.table, 0, 2048 * SLOT_BYTES);
+  // 1024 slots (8 KiB, zeroed per search: most partitions are small); the table doubles as it fills
+  c.tableMask = INITIAL_SLOTS - 1;
+  c.table = heap.alloc(INITIAL_SLOTS * SLOT_BYTES);
+  memory.fill(c.table, 0, INITIAL_SLOTS * SLOT_BYTES);
   c.oldTable = 0;
   c.oldMask = 0;
   c.migrated = 0;
