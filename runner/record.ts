@@ -15,6 +15,7 @@ import { teardownOnSignals, undoLive } from "../nemesis/cleanup.js";
 import { MidSectionGate, TAKEOVER_WAIT_MS } from "../nemesis/holder-pause.js";
 import type { Host, HostMode } from "../nemesis/hosts.js";
 import { Ledger } from "../nemesis/ledger.js";
+import { peerLinkHook } from "../nemesis/peer-links.js";
 import { RunNemesis, type RunNemesisOptions } from "../nemesis/run.js";
 import { RunnerClient } from "./client.js";
 import { RunClock } from "./clock.js";
@@ -184,6 +185,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       noInstall: opts.noInstall,
       hostMode: opts.hostMode,
       serverEnv: nemesis?.serverEnv(),
+      beforeClusterStart: peerLinkHook(ledger, opts.nemesis),
     });
     const deployment = await provisioner.start(provisionTopology(def.topology));
     endpoints = clientEndpoints(def.topology, deployment);
