@@ -6,10 +6,9 @@
 // call goes never changes what it does or how it is recorded: it must never re-send a call, never hold a
 // call back to wait for a lookup, and never call without the caller's deadline.
 
-import type { Etcd3 } from "etcd3";
-import { withDeadline } from "../../clients/deadline.js";
 import type { Endpoints } from "../../registry.js";
-import { callDeadline, connectEtcd, isLeaseGone } from "./connection.js";
+import { EtcdMember } from "../wire/etcd-rpc.js";
+import { GRPC_NOT_FOUND, GrpcStatusError } from "../wire/grpc-channel.js";
 
 /** Deadline of each member's status call in a leader lookup. */
 const LOOKUP_TIMEOUT_MS = 500;
@@ -19,20 +18,20 @@ export class LeaderFirst {
   private lookup: Promise<void> | undefined;
   private closed = false;
 
-  /** One single-member client per endpoint, in the endpoints' order. */
-  private constructor(private readonly members: Etcd3[]) {}
+  /** One connection per endpoint, in the endpoints' order. */
+  private constructor(private readonly members: EtcdMember[]) {}
 
   /** Clients for every endpoint; the current one is the leader if a lookup finds it within its deadline. */
   static async connect(endpoints: Endpoints, lock: string): Promise<LeaderFirst> {
     const urls = endpoints.etcd ?? [];
     if (urls.length === 0) throw new Error(`${lock} needs etcd endpoints`);
-    const route = new LeaderFirst(urls.map((url) => connectEtcd({ etcd: [url] }, lock)));
+    const route = new LeaderFirst(urls.map((url) => new EtcdMember(url)));
     await route.findLeader();
     return route;
   }
 
-  /** The client that calls go to now. */
-  get client(): Etcd3 {
+  /** The member that calls go to now. */
+  get client(): EtcdMember {
     return this.members[this.current];
   }
 
@@ -42,16 +41,17 @@ export class LeaderFirst {
   }
 
   /**
-   * Run one call on the current member with a deadline. When it fails without an answer from etcd (a
-   * missed deadline, a lost connection, a member that cannot serve), later calls go to the next member;
-   * this call is not re-sent. "The lease is gone" is etcd's answer: the member works, the route stays.
+   * Run one call (which carries its own deadline) on the current member. When it fails without an answer
+   * from etcd (a missed deadline, a lost connection) or with a member that cannot serve, later calls go to
+   * the next member; this call is not re-sent. A refusal that is about the request ("the lease is gone")
+   * is etcd's answer: the member works, the route stays.
    */
-  async call<T>(work: (client: Etcd3) => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  async call<T>(work: (member: EtcdMember) => Promise<T>): Promise<T> {
     const index = this.current;
     try {
-      return await withDeadline(work(this.members[index]), timeoutMs, what);
+      return await work(this.members[index]);
     } catch (err) {
-      if (!isLeaseGone(err)) this.moveOn(index);
+      if (!(err instanceof GrpcStatusError && err.code === GRPC_NOT_FOUND)) this.moveOn(index);
       throw err;
     }
   }
@@ -78,8 +78,8 @@ export class LeaderFirst {
   private async askMembers(): Promise<void> {
     const statuses = await Promise.all(
       this.members.map((m) =>
-        withDeadline(m.maintenance.status(callDeadline(LOOKUP_TIMEOUT_MS)), LOOKUP_TIMEOUT_MS, "status").then(
-          (s) => ({ member: String(s.header.member_id), leader: String(s.leader) }),
+        m.status(LOOKUP_TIMEOUT_MS).then(
+          (s) => s,
           () => undefined,
         ),
       ),

@@ -3,41 +3,21 @@
 // leader is SIGKILLed, the call that loses its answer is not re-sent (it is recorded as what it is), the next
 // call goes to another member, and the client finds the new leader by itself.
 
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DefiniteFailure } from "../../../backends/adapter.js";
 import type { EtcdCasLock } from "../../../backends/etcd/clients/etcd-cas.js";
 import { etcdCas } from "../../../backends/etcd/clients/etcd-cas.js";
 import { findBinary } from "../../../backends/install.js";
-import { type Deployment, LocalProvisioner } from "../../../backends/provisioner.js";
-import { undoLive } from "../../../nemesis/cleanup.js";
-import { Ledger } from "../../../nemesis/ledger.js";
 import { waitUntil } from "../../../nemesis/processes.js";
+import { useLiveEtcd } from "../live-etcd.js";
 
 describe.skipIf(!findBinary("etcd"))("etcd-cas goes to the leader (live)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "lsm-leader-first-"));
-  const ledger = new Ledger(`t-leader-first-${randomBytes(3).toString("hex")}`, join(dir, "state"));
-  let prov: LocalProvisioner;
-  let dep: Deployment;
-  const urls = () => ({ etcd: dep.endpoints.map((e) => `http://${e}`) });
+  const etcd = useLiveEtcd("leader-first");
+  const urls = () => ({ etcd: etcd.urls() });
   const leaderIndex = async () => {
-    const leader = await dep.etcd!.leader(500);
-    return leader ? dep.etcd!.members.indexOf(leader) : -1;
+    const leader = await etcd.deployment.etcd!.leader(500);
+    return leader ? etcd.deployment.etcd!.members.indexOf(leader) : -1;
   };
-
-  beforeAll(async () => {
-    prov = await LocalProvisioner.create({ runId: ledger.runId, ledger, noInstall: true, tempRoot: dir });
-    dep = await prov.start({ kind: "etcd" });
-  }, 60_000);
-  afterAll(async () => {
-    await prov?.stop();
-    await undoLive(ledger);
-    ledger.close();
-    rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
 
   it("a new client is on the leader, and stays there while calls succeed", async () => {
     const lock = (await etcdCas.create(urls())) as EtcdCasLock;
@@ -58,7 +38,7 @@ describe.skipIf(!findBinary("etcd"))("etcd-cas goes to the leader (live)", () =>
     const old = await leaderIndex();
     expect(lock.route.currentMember).toBe(old);
     try {
-      await dep.etcd!.members[old].kill();
+      await etcd.deployment.etcd!.members[old].kill();
       const req = { key: "lf-b", owner: "k1", ttlMs: 2_000, timeoutMs: 1_000 };
       const first = await lock.acquire(req).then(
         () => "ok",
@@ -85,7 +65,7 @@ describe.skipIf(!findBinary("etcd"))("etcd-cas goes to the leader (live)", () =>
       await lock.release({ key: "lf-b", owner: "k2", timeoutMs: 1_000 });
     } finally {
       await lock.close();
-      await dep.etcd!.members[old].restart();
+      await etcd.deployment.etcd!.members[old].restart();
     }
   }, 30_000);
 });

@@ -1,0 +1,142 @@
+// The etcd v3 RPCs the etcd-cas lock client makes (Range, Txn, LeaseGrant, LeaseKeepAlive, Status), as
+// typed functions over one member's GrpcChannel. Messages are encoded and decoded by protobufjs from the
+// etcd3 package's copy of etcd's rpc.proto, so no message layout is written by hand; int64s cross as
+// decimal strings. It must never retry, never choose a member (leader-first.ts does) and never turn an
+// error into another: callers see GrpcStatusError (etcd's answer) or GrpcNoAnswerError (none).
+
+import { createRequire } from "node:module";
+import protobuf from "protobufjs";
+import { GrpcChannel } from "./grpc-channel.js";
+
+const require = createRequire(import.meta.url);
+
+let root: protobuf.Root | undefined;
+
+function type(name: string): protobuf.Type {
+  root ??= protobuf.loadSync(require.resolve("etcd3/proto/rpc.proto"));
+  return root.lookupType(`etcdserverpb.${name}`);
+}
+
+interface Codec {
+  request: protobuf.Type;
+  response: protobuf.Type;
+}
+
+const codecs = new Map<string, Codec>();
+
+function codec(requestName: string, responseName: string): Codec {
+  const key = `${requestName}>${responseName}`;
+  let c = codecs.get(key);
+  if (!c) {
+    c = { request: type(requestName), response: type(responseName) };
+    codecs.set(key, c);
+  }
+  return c;
+}
+
+function encode(c: Codec, request: Record<string, unknown>): Uint8Array {
+  return c.request.encode(c.request.fromObject(request)).finish();
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: protobufjs decodes to plain objects of the proto's shape
+type Decoded = any;
+
+function decode(c: Codec, bytes: Buffer): Decoded {
+  return c.response.toObject(c.response.decode(bytes), { longs: String, defaults: true });
+}
+
+export interface TxnAnswer {
+  succeeded: boolean;
+  /** The store's revision after the txn (the put's revision when it succeeded). */
+  revision: string;
+}
+
+/** One etcd member, reached over its own HTTP/2 connection. */
+export class EtcdMember {
+  private readonly channel: GrpcChannel;
+
+  constructor(readonly url: string) {
+    this.channel = new GrpcChannel(url);
+  }
+
+  /** A new lease of `ttlSeconds`; its ID. */
+  async leaseGrant(ttlSeconds: number, timeoutMs: number): Promise<{ id: string; ttl: number }> {
+    const c = codec("LeaseGrantRequest", "LeaseGrantResponse");
+    const res = decode(
+      c,
+      await this.channel.unary("/etcdserverpb.Lease/LeaseGrant", encode(c, { TTL: ttlSeconds }), timeoutMs),
+    );
+    if (res.error) throw new Error(`lease grant: ${res.error}`);
+    return { id: res.ID, ttl: Number(res.TTL) };
+  }
+
+  /** One keepalive of a lease: its TTL in seconds afterwards (0: the lease is gone). */
+  async leaseKeepAlive(leaseId: string, timeoutMs: number): Promise<number> {
+    const c = codec("LeaseKeepAliveRequest", "LeaseKeepAliveResponse");
+    const bytes = await this.channel.streamOnce(
+      "/etcdserverpb.Lease/LeaseKeepAlive",
+      encode(c, { ID: leaseId }),
+      timeoutMs,
+    );
+    return Number(decode(c, bytes).TTL);
+  }
+
+  async leaseRevoke(leaseId: string, timeoutMs: number): Promise<void> {
+    const c = codec("LeaseRevokeRequest", "LeaseRevokeResponse");
+    await this.channel.unary("/etcdserverpb.Lease/LeaseRevoke", encode(c, { ID: leaseId }), timeoutMs);
+  }
+
+  /** If `key` does not exist, put it with `value` attached to `leaseId`. */
+  async putIfAbsent(key: string, value: string, leaseId: string, timeoutMs: number): Promise<TxnAnswer> {
+    const k = Buffer.from(key);
+    return this.txn(
+      {
+        compare: [{ key: k, target: "Create", result: "Equal", createRevision: 0 }],
+        success: [{ requestPut: { key: k, value: Buffer.from(value), lease: leaseId } }],
+      },
+      timeoutMs,
+    );
+  }
+
+  /** If `key` exists with create revision `createRevision`, delete it. */
+  async deleteIfCreatedAt(key: string, createRevision: string, timeoutMs: number): Promise<TxnAnswer> {
+    const k = Buffer.from(key);
+    return this.txn(
+      {
+        compare: [{ key: k, target: "Create", result: "Equal", createRevision }],
+        success: [{ requestDeleteRange: { key: k } }],
+      },
+      timeoutMs,
+    );
+  }
+
+  /** The value of `key`, or null when it does not exist (a linearizable read). */
+  async get(key: string, timeoutMs: number): Promise<string | null> {
+    const c = codec("RangeRequest", "RangeResponse");
+    const res = decode(
+      c,
+      await this.channel.unary("/etcdserverpb.KV/Range", encode(c, { key: Buffer.from(key) }), timeoutMs),
+    );
+    return res.kvs.length === 0 ? null : Buffer.from(res.kvs[0].value).toString();
+  }
+
+  /** This member's id and the leader it knows ("0": none). */
+  async status(timeoutMs: number): Promise<{ member: string; leader: string }> {
+    const c = codec("StatusRequest", "StatusResponse");
+    const res = decode(
+      c,
+      await this.channel.unary("/etcdserverpb.Maintenance/Status", encode(c, {}), timeoutMs),
+    );
+    return { member: res.header.memberId, leader: res.leader };
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+
+  private async txn(request: Record<string, unknown>, timeoutMs: number): Promise<TxnAnswer> {
+    const c = codec("TxnRequest", "TxnResponse");
+    const res = decode(c, await this.channel.unary("/etcdserverpb.KV/Txn", encode(c, request), timeoutMs));
+    return { succeeded: res.succeeded, revision: res.header.revision };
+  }
+}
