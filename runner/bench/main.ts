@@ -17,6 +17,7 @@ import { teardownOnSignals, undoLive } from "../../nemesis/cleanup.js";
 import type { Host } from "../../nemesis/hosts.js";
 import { Ledger } from "../../nemesis/ledger.js";
 import { clientEndpoints, provisionTopology } from "../topology.js";
+import type { CpuSplit } from "./cpu.js";
 import {
   directAcquireLatency,
   directThroughput,
@@ -36,6 +37,7 @@ interface LockBench {
   throughput: ThroughputFigures;
   /** The same 10 clients in this process, without workers or recorder. */
   directCyclesPerSecond: number;
+  directCpuPerCycleMs: CpuSplit;
 }
 
 const TARGETS: Record<string, number> = { "etcd-cas": 500, "redis-single": 4_000 };
@@ -64,11 +66,12 @@ async function benchOne(lock: string, seconds: number, warmup: number, cycles: n
     const endpoints = clientEndpoints(def.topology, deployment);
     const hosts: Host[] = [];
     for (let i = 0; i < 10; i++) hosts.push(await provisioner.network.addHost(`b${i}`));
-    const ctx = { def, lock, endpoints, ledger, hosts, dir: provisioner.dir };
+    const serverPids = () => deployment.servers.map((s) => s.pid);
+    const ctx = { def, lock, endpoints, ledger, hosts, dir: provisioner.dir, serverPids };
     const direct = await directAcquireLatency(def, endpoints, cycles);
     const harness = await harnessAcquireLatency(ctx, cycles);
     const throughput = await harnessThroughput(ctx, 10, seconds, warmup);
-    const directTp = await directThroughput(def, endpoints, 10, seconds, warmup);
+    const directTp = await directThroughput(def, endpoints, 10, seconds, warmup, serverPids);
     return {
       lock,
       topology: def.topology,
@@ -78,6 +81,7 @@ async function benchOne(lock: string, seconds: number, warmup: number, cycles: n
       overheadP50Ms: harness.p50Ms - direct.p50Ms,
       throughput,
       directCyclesPerSecond: directTp.cyclesPerSecond,
+      directCpuPerCycleMs: directTp.cpuPerCycleMs,
     };
   } finally {
     await teardown();
@@ -104,6 +108,12 @@ function row(b: LockBench): string {
   ].join("  ");
 }
 
+function cpuRow(b: LockBench): string {
+  const split = (c: CpuSplit, clients: string) =>
+    `servers ${c.serversMs.toFixed(2)}, ${clients} ${c.workersMs.toFixed(2)}, runner ${c.runnerMs.toFixed(2)}`;
+  return `${"".padEnd(16)}  CPU ms per cycle: harness ${split(b.throughput.cpuPerCycleMs, "workers")}; in-process ${split(b.directCpuPerCycleMs, "-")}`;
+}
+
 async function main(): Promise<void> {
   const locks = (arg("--locks") ?? builtinLockNames().join(",")).split(",").filter(Boolean);
   const seconds = Number(arg("--seconds") ?? 5);
@@ -114,7 +124,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench ${lock}...\n`);
     const b = await benchOne(lock, seconds, warmup, cycles);
     results.push(b);
-    process.stdout.write(`${row(b)}\n`);
+    process.stdout.write(`${row(b)}\n${cpuRow(b)}\n`);
   }
   const json = arg("--json");
   if (json) {

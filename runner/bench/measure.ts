@@ -17,6 +17,7 @@ import { Recorder } from "../recorder.js";
 import { ProtectedResource } from "../resource.js";
 import { quantile } from "../summary.js";
 import { WorkerProcess } from "../worker-process.js";
+import { type CpuSplit, cpuPerCycle, cpuSnapshot } from "./cpu.js";
 
 export interface LatencyFigures {
   samples: number;
@@ -84,6 +85,13 @@ class Window {
     return cycleStart >= this.measureFrom;
   }
 
+  /** Calls `take` once when the measured window opens (returns a cancel for early exits). */
+  atStart(take: () => void): () => void {
+    const delayMs = Number(this.measureFrom - process.hrtime.bigint()) / 1e6;
+    const timer = setTimeout(take, Math.max(0, delayMs));
+    return () => clearTimeout(timer);
+  }
+
   /** Seconds from the start of the measured window to now (call when every client has stopped). */
   finish(): number {
     return Number(process.hrtime.bigint() - this.measureFrom) / 1e9;
@@ -97,11 +105,17 @@ export async function directThroughput(
   count: number,
   seconds: number,
   warmupSeconds: number,
-): Promise<{ cyclesPerSecond: number; cycles: number }> {
+  serverPids: () => (number | undefined)[] = () => [],
+): Promise<{ cyclesPerSecond: number; cycles: number; cpuPerCycleMs: CpuSplit }> {
   const clients = await Promise.all(Array.from({ length: count }, () => def.create(endpoints)));
   let cycles = 0;
   let elapsed = 0;
   const window = new Window(warmupSeconds, seconds);
+  let cpuFrom: CpuSplit | undefined;
+  let cpuTo: CpuSplit | undefined;
+  const cancel = window.atStart(() => {
+    cpuFrom = cpuSnapshot(serverPids(), []);
+  });
   try {
     await Promise.all(
       clients.map(async (c, i) => {
@@ -119,10 +133,14 @@ export async function directThroughput(
       }),
     );
     elapsed = window.finish();
+    cpuTo = cpuSnapshot(serverPids(), []);
   } finally {
+    cancel();
     await Promise.all(clients.map((c) => c.close()));
   }
-  return { cycles, cyclesPerSecond: cycles / elapsed };
+  const cpu =
+    cpuFrom && cpuTo ? cpuPerCycle(cpuFrom, cpuTo, cycles) : { serversMs: 0, workersMs: 0, runnerMs: 0 };
+  return { cycles, cyclesPerSecond: cycles / elapsed, cpuPerCycleMs: cpu };
 }
 
 export interface HarnessContext {
@@ -132,6 +150,8 @@ export interface HarnessContext {
   ledger: Ledger;
   hosts: Host[];
   dir: string;
+  /** The servers' pids now (for the CPU split; a restarted server has a new one). */
+  serverPids: () => (number | undefined)[];
 }
 
 async function startClients(ctx: HarnessContext, count: number, historyName: string) {
@@ -164,7 +184,7 @@ async function startClients(ctx: HarnessContext, count: number, historyName: str
     await Promise.all(workers.map((w) => w.kill().catch(() => {})));
     recorder.close();
   };
-  return { clients, recorder, stop };
+  return { clients, workers, recorder, stop };
 }
 
 async function cycle(
@@ -205,6 +225,8 @@ export interface ThroughputFigures {
   cyclesPerSecond: number;
   failedCycles: number;
   acquire: LatencyFigures;
+  /** CPU per counted cycle in the measured window: servers, client workers, the runner. */
+  cpuPerCycleMs: CpuSplit;
 }
 
 /** `count` clients, each cycling on its own key for `seconds` (after a warm-up), through workers and the recorder. */
@@ -214,12 +236,18 @@ export async function harnessThroughput(
   seconds: number,
   warmupSeconds: number,
 ): Promise<ThroughputFigures> {
-  const { clients, stop } = await startClients(ctx, count, "throughput.jsonl");
+  const { clients, workers, stop } = await startClients(ctx, count, "throughput.jsonl");
   const ns: number[] = [];
   let cycles = 0;
   let failed = 0;
   let elapsed = 0;
   const window = new Window(warmupSeconds, seconds);
+  const workerPids = workers.map((w) => w.pid);
+  let cpuFrom: CpuSplit | undefined;
+  let cpuTo: CpuSplit | undefined;
+  const cancel = window.atStart(() => {
+    cpuFrom = cpuSnapshot(ctx.serverPids(), workerPids);
+  });
   try {
     await Promise.all(
       clients.map(async (c, i) => {
@@ -233,10 +261,14 @@ export async function harnessThroughput(
       }),
     );
     elapsed = window.finish();
+    cpuTo = cpuSnapshot(ctx.serverPids(), workerPids);
   } finally {
+    cancel();
     await stop();
   }
   return {
+    cpuPerCycleMs:
+      cpuFrom && cpuTo ? cpuPerCycle(cpuFrom, cpuTo, cycles) : { serversMs: 0, workersMs: 0, runnerMs: 0 },
     clients: count,
     seconds: elapsed,
     cycles,
