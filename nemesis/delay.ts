@@ -1,7 +1,8 @@
 // The delay fault on a server's client links. Where the kernel has `tc netem` (detected once, in a scratch
-// namespace), netem on the server host's interface; where it has not (this project's machines), a DelayProxy
-// in the runner in front of each server port, with a DNAT rule in each client host's namespace (a nat chain
-// of the run) sending the clients' new connections to the proxy, so clients need no other address.
+// namespace), netem on the server host's interface; where it has not (this project's machines), a helper in
+// each client host's namespace fronts each server port (nemesis/client-links.ts; a DNAT rule there sends the
+// clients' new connections to it, so clients need no other address, and it dials from the client's own
+// address, so partitions still cut the link); clients on hosts without a namespace get a proxy in the runner.
 // Fronts must be set up before clients connect (DNAT only catches new connections). The links between
 // cluster members are fronted earlier, by the provisioner's hook (nemesis/peer-links.ts); `delay()` on a
 // member turns up its client-side proxy and, when the run has them, its peer links too.
@@ -9,8 +10,8 @@
 // `dispose()` must leave no proxy, chain or qdisc of the run.
 
 import { execFile } from "node:child_process";
-import { findIp, type Host, runTag } from "./hosts.js";
-import { iptablesIn } from "./iptables.js";
+import { ClientLinks, clientChainName, type LinkStats } from "./client-links.js";
+import { findIp, type Host } from "./hosts.js";
 import type { Ledger } from "./ledger.js";
 import { PeerLinks } from "./peer-links.js";
 import { DelayProxy, type ProxyFaults } from "./proxy.js";
@@ -84,27 +85,31 @@ export interface DelayTarget {
 }
 
 export function natChainName(runId: string): string {
-  return `LSMD-${runTag(runId)}`;
+  return clientChainName(runId);
 }
 
 export class LinkDelay {
+  /** Proxies in the runner, only for clients that dial them directly (hosts without a namespace). */
   private readonly proxies = new Map<string, DelayProxy>();
-  private readonly natChains = new Map<string, { chain: number; jump: number }>();
+  /** The helpers in the client hosts' namespaces (proxy mechanism). */
+  readonly clients: ClientLinks;
+  private readonly fronted = new Set<string>();
   /** namespace -> the interface netem is on. */
   private readonly netemOn = new Map<string, string>();
   readonly chain: string;
 
   constructor(
-    private readonly ledger: Ledger,
+    ledger: Ledger,
     runId: string,
-    /** The runner's address on the run's network (the proxies listen there). */
+    /** The runner's address on the run's network (where proxies for direct dialers listen). */
     private readonly runnerAddress: string,
     /** "proxy" on this kernel; "netem" where tc netem works. */
     readonly mechanism: "proxy" | "netem",
     /** The links between cluster members, when the provisioner fronted them (proxy mechanism only). */
     readonly peers?: PeerLinks,
   ) {
-    this.chain = natChainName(runId);
+    this.clients = new ClientLinks(ledger, runId);
+    this.chain = this.clients.chain;
   }
 
   static async create(ledger: Ledger, runId: string, runnerAddress: string): Promise<LinkDelay> {
@@ -115,11 +120,21 @@ export class LinkDelay {
   }
 
   /**
-   * Puts a proxy in front of `target` for clients on `clientHosts` (namespaced hosts get a DNAT rule).
-   * Returns the proxy's endpoint (for clients on hosts without a namespace, which must dial it directly).
+   * Fronts `target` for the clients on `clientHosts`: a helper in each namespaced host (reached by DNAT, so
+   * those clients keep dialling the server's own address). For hosts without a namespace, or when no host is
+   * given (a caller in the runner), also a proxy in the runner. Returns the endpoint clients on hosts without
+   * a namespace must dial: that proxy's, or the server's own when there is none.
    */
   async front(target: DelayTarget, clientHosts: readonly Host[]): Promise<string> {
-    if (this.mechanism === "netem") return `${target.host.address}:${target.port}`;
+    const own = `${target.host.address}:${target.port}`;
+    if (this.mechanism === "netem") return own;
+    this.fronted.add(target.name);
+    await this.clients.front(
+      { name: target.name, address: target.host.address, port: target.port },
+      clientHosts,
+    );
+    if (clientHosts.length > 0 && clientHosts.every((h) => h.netns))
+      return this.proxies.get(target.name)?.endpoint ?? own;
     let proxy = this.proxies.get(target.name);
     if (!proxy) {
       proxy = await DelayProxy.start({
@@ -128,37 +143,26 @@ export class LinkDelay {
       });
       this.proxies.set(target.name, proxy);
     }
-    for (const h of clientHosts) {
-      if (!h.netns) continue;
-      await this.ensureChain(h.netns);
-      await iptablesIn(h.netns, [
-        "-t",
-        "nat",
-        "-A",
-        this.chain,
-        "-p",
-        "tcp",
-        "-d",
-        `${target.host.address}/32`,
-        "--dport",
-        String(target.port),
-        "-j",
-        "DNAT",
-        "--to-destination",
-        `${proxy.address}:${proxy.port}`,
-      ]);
-    }
     return proxy.endpoint;
   }
 
-  /** The proxy in front of a server, if any (for stats and tests). */
+  /** The runner-side proxy in front of a server, if one was needed (for direct dialers and tests). */
   proxy(name: string): DelayProxy | undefined {
     return this.proxies.get(name);
   }
 
+  /** Connections forwarded to a server by every front (the client hosts' helpers and the runner's proxy). */
+  async stats(name: string): Promise<LinkStats> {
+    const s = await this.clients.stats(name);
+    const p = this.proxies.get(name)?.stats();
+    return p
+      ? { connections: s.connections + p.connections, open: s.open + p.open, resets: s.resets + p.resets }
+      : s;
+  }
+
   /** Names of the servers that can be delayed. */
   targets(): string[] {
-    return [...this.proxies.keys()];
+    return [...this.fronted];
   }
 
   /** Delays the links of one fronted server (`latencyMs` plus up to `jitterMs`). */
@@ -171,15 +175,26 @@ export class LinkDelay {
       this.netemOn.set(ns, iface);
       return;
     }
-    const proxy = this.proxies.get(target.name);
-    if (!proxy) throw new Error(`no proxy in front of ${target.name}: call front() before clients connect`);
-    proxy.set(faults);
+    if (!this.fronted.has(target.name))
+      throw new Error(`no proxy in front of ${target.name}: call front() before clients connect`);
+    this.proxies.get(target.name)?.set(faults);
+    await this.clients.set(target.name, faults);
     if (this.peers?.targets().includes(target.name)) await this.peers.delay(target.name, faults);
   }
 
-  /** Removes every delay (the proxies stay, as clean pass-throughs). */
+  /**
+   * Moves a server's fronts to another server: new connections go there, open ones are reset (a virtual
+   * address moving to a promoted replica). Returns how many connections were reset.
+   */
+  async retarget(name: string, to: { address: string; port: number }): Promise<number> {
+    const viaRunner = this.proxies.get(name)?.retarget(to) ?? 0;
+    return viaRunner + (await this.clients.retarget(name, to));
+  }
+
+  /** Removes every delay (the fronts stay, as clean pass-throughs). */
   async heal(): Promise<void> {
     for (const p of this.proxies.values()) p.heal();
+    await this.clients.heal().catch(() => {});
     await this.peers?.heal().catch(() => {});
     for (const [ns, iface] of [...this.netemOn]) {
       await runTool(findIp()!, netemDeleteArgs(ns, iface)).catch(() => {});
@@ -187,38 +202,13 @@ export class LinkDelay {
     }
   }
 
-  /** Heals, closes the proxies, and removes the run's nat chains (the peer fronts too). */
+  /** Heals, then removes every front of the run: the client hosts' helpers and chains, the peer fronts. */
   async dispose(): Promise<void> {
     await this.heal();
     await this.peers?.dispose();
+    await this.clients.dispose();
     for (const p of this.proxies.values()) await p.close();
     this.proxies.clear();
-    for (const [ns, h] of this.natChains) {
-      await iptablesIn(ns, ["-t", "nat", "-D", "OUTPUT", "-j", this.chain]).catch(() => {});
-      this.ledger.removed(h.jump);
-      await iptablesIn(ns, ["-t", "nat", "-F", this.chain]).catch(() => {});
-      await iptablesIn(ns, ["-t", "nat", "-X", this.chain]).catch(() => {});
-      this.ledger.removed(h.chain);
-    }
-    this.natChains.clear();
-  }
-
-  private async ensureChain(ns: string): Promise<void> {
-    if (this.natChains.has(ns)) return;
-    const chain = this.ledger.willCreate({
-      kind: "iptables-chain",
-      netns: ns,
-      table: "nat",
-      chain: this.chain,
-    });
-    await iptablesIn(ns, ["-t", "nat", "-N", this.chain]);
-    const jump = this.ledger.willCreate({
-      kind: "iptables-rule",
-      netns: ns,
-      table: "nat",
-      args: ["OUTPUT", "-j", this.chain],
-    });
-    await iptablesIn(ns, ["-t", "nat", "-I", "OUTPUT", "1", "-j", this.chain]);
-    this.natChains.set(ns, { chain, jump });
+    this.fronted.clear();
   }
 }

@@ -33,7 +33,7 @@ export class RedisFailover {
   constructor(
     nodes: { primary: FailoverNode; replica: FailoverNode },
     private readonly partitioner: Partitioner,
-    /** The front proxies; the primary's proxy name is `frontName` (the name it was fronted under). */
+    /** The fronts (client hosts' helpers, a runner-side proxy); the primary was fronted as `frontName`. */
     private readonly delay: LinkDelay,
     private readonly frontName: string,
   ) {
@@ -66,8 +66,10 @@ export class RedisFailover {
     const to = this.replicaNode;
     await to.command(["REPLICAOF", "NO", "ONE"], 2_000);
     to.replicaOf = undefined;
-    const proxy = this.delay.proxy(this.frontName);
-    const connectionsReset = proxy ? proxy.retarget({ address: to.address, port: to.port }) : 0;
+    const connectionsReset = await this.delay.retarget(this.frontName, {
+      address: to.address,
+      port: to.port,
+    });
     this.primaryNode = to;
     this.replicaNode = from;
     this.promoted = true;

@@ -3,7 +3,7 @@
 // never catches a connection that is already open, so the fronts must exist before the first member starts:
 // the provisioner calls `peerLinkHook(...)`'s hook between creating the members' hosts and starting them
 // (backends/provisioner.ts `beforeClusterStart`). Per member, one helper process in the member's own namespace
-// (nemesis/peer-proxy-main.ts) holds a pass-through DelayProxy per peer, and a nat chain of the run
+// (nemesis/peer-proxy-main.ts, through nemesis/proxy-helper.ts) holds a pass-through DelayProxy per peer, and a nat chain of the run
 // (`LSMP-<tag>`) in that namespace sends the member's connections to each peer's peer port there. The helper
 // dials from the member's own address, so partitions and loss rules see the same addresses as without it.
 // `LinkDelay` (nemesis/delay.ts) finds the run's PeerLinks by run id and turns their delay up and down.
@@ -14,16 +14,9 @@ import type { Host, HostNetwork } from "./hosts.js";
 import { runTag } from "./hosts.js";
 import { iptablesIn } from "./iptables.js";
 import type { Ledger } from "./ledger.js";
-import {
-  type FromPeerProxy,
-  PEER_PROXY_UID,
-  type PeerRoute,
-  peerProxyArgv,
-  type ToPeerProxy,
-} from "./peer-proxy-protocol.js";
-import type { HostProcess } from "./processes.js";
-import { spawnOnHost } from "./processes.js";
+import { PEER_PROXY_UID, type PeerRoute } from "./peer-proxy-protocol.js";
 import type { ProxyFaults } from "./proxy.js";
+import { ProxyHelper } from "./proxy-helper.js";
 
 /** A member as the provisioner plans it, before it starts. */
 export interface PeerMember {
@@ -123,59 +116,8 @@ export function peerLinkHook(
   };
 }
 
-class Helper {
-  private seq = 0;
-  private readonly waiting = new Map<number, (m: FromPeerProxy) => void>();
-
-  constructor(
-    readonly member: PeerMember,
-    readonly proc: HostProcess,
-  ) {
-    proc.child.on("message", (raw) => {
-      const m = raw as FromPeerProxy;
-      const w = this.waiting.get(m.seq);
-      this.waiting.delete(m.seq);
-      w?.(m);
-    });
-    void proc.exited.then((info) => {
-      for (const w of this.waiting.values())
-        w({
-          seq: -1,
-          type: "error",
-          message: `peer proxy of ${member.name} exited (${info.code ?? info.signal})`,
-        });
-      this.waiting.clear();
-    });
-  }
-
-  async ask(msg: DistributiveOmit<ToPeerProxy, "seq">, timeoutMs = 10_000): Promise<FromPeerProxy> {
-    if (!this.proc.running) throw new Error(`peer proxy of ${this.member.name} is not running`);
-    const seq = ++this.seq;
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await new Promise<FromPeerProxy>((resolve) => {
-      this.waiting.set(seq, resolve);
-      timer = setTimeout(
-        () =>
-          resolve({
-            seq,
-            type: "error",
-            message: `peer proxy of ${this.member.name}: no answer in ${timeoutMs} ms`,
-          }),
-        timeoutMs,
-      );
-      this.proc.child.send({ ...msg, seq } as ToPeerProxy);
-    });
-    clearTimeout(timer);
-    this.waiting.delete(seq);
-    if (answer.type === "error") throw new Error(answer.message);
-    return answer;
-  }
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 export class PeerLinks {
-  private readonly helpers = new Map<string, Helper>();
+  private readonly helpers = new Map<string, ProxyHelper>();
   private readonly chains = new Map<string, { chain: number; jump: number }>();
   /** What each member's links are set to (a link takes the worse of its two ends). */
   private readonly wanted = new Map<string, Partial<ProxyFaults>>();
@@ -243,7 +185,7 @@ export class PeerLinks {
 
   /** The helpers' pids (for tests that check none is left). */
   pids(): number[] {
-    return [...this.helpers.values()].map((h) => h.proc.pid);
+    return [...this.helpers.values()].map((h) => h.pid);
   }
 
   /** Removes the DNAT rules and chains, then stops the helpers (safe twice). */
@@ -261,7 +203,7 @@ export class PeerLinks {
       this.ledger.removed(h.chain);
     }
     this.chains.clear();
-    await Promise.all([...this.helpers.values()].map((h) => h.proc.stop(2_000)));
+    await Promise.all([...this.helpers.values()].map((h) => h.stop(2_000)));
     this.helpers.clear();
   }
 
@@ -276,12 +218,7 @@ export class PeerLinks {
   }
 
   private async startHelper(m: PeerMember): Promise<void> {
-    const proc = await spawnOnHost(m.host, peerProxyArgv(), {
-      ledger: this.ledger,
-      name: `peer proxy ${m.name}`,
-      ipc: true,
-    });
-    this.helpers.set(m.name, new Helper(m, proc));
+    this.helpers.set(m.name, await ProxyHelper.start(this.ledger, m.host, m.name, `peer proxy ${m.name}`));
   }
 
   private async route(m: PeerMember): Promise<void> {

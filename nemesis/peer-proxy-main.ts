@@ -1,7 +1,8 @@
-// A peer-proxy helper: a small Node program the runner starts inside one etcd member's namespace (through
-// nemesis/processes.ts) before the member starts. For each other member it listens on this host's address and
-// forwards to that member's peer port through a DelayProxy; the run's DNAT rules in this namespace send the
-// member's own peer connections here. Its upstream connections leave from this host's own address, so every
+// A proxy helper: a small Node program the runner starts inside one host's namespace (through
+// nemesis/processes.ts): an etcd member's, before the member starts (its routes go to the other members' peer
+// ports), or a client host's, before the clients connect (its routes go to the servers' client ports). Each
+// route listens on this host's address and forwards through a DelayProxy; the run's DNAT rules in this
+// namespace send the host's own connections here. Its upstream connections leave from this host's own address, so every
 // partition and loss rule of the run sees the same addresses as without it. Once listening it drops to uid
 // PEER_PROXY_UID, by which the DNAT rules leave its own connections alone.
 // It is driven only over its IPC channel (nemesis/peer-proxy-protocol.ts) and exits when that channel
@@ -38,6 +39,15 @@ async function handle(msg: ToPeerProxy): Promise<FromPeerProxy> {
       if (!p) throw new Error(`no route to ${msg.to}`);
       p.set(msg.faults);
       return { seq: msg.seq, type: "done" };
+    }
+    case "retarget": {
+      const p = proxies.get(msg.to);
+      if (!p) throw new Error(`no route to ${msg.to}`);
+      return {
+        seq: msg.seq,
+        type: "retargeted",
+        reset: p.retarget({ address: msg.address, port: msg.port }),
+      };
     }
     case "stats": {
       const stats: Record<string, { connections: number; open: number; resets: number }> = {};

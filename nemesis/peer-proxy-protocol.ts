@@ -1,5 +1,5 @@
-// The messages between the runner (nemesis/peer-links.ts) and a peer-proxy helper (nemesis/peer-proxy-main.ts)
-// over the helper's IPC channel, and the helper's argv. Types and one pure function only: it must never
+// The messages between the runner (nemesis/proxy-helper.ts, used by peer-links.ts and client-links.ts) and a
+// proxy helper (nemesis/peer-proxy-main.ts) over the helper's IPC channel, and the helper's argv. Types and one pure function only: it must never
 // start, signal or talk to a process itself.
 
 import { createRequire } from "node:module";
@@ -21,11 +21,14 @@ export interface PeerRoute {
 export type ToPeerProxy =
   | { seq: number; type: "open"; listen: string; routes: PeerRoute[] }
   | { seq: number; type: "set"; to: string; faults: Partial<ProxyFaults> }
+  /** Sends the route's new connections elsewhere and resets its open ones (a failover). */
+  | { seq: number; type: "retarget"; to: string; address: string; port: number }
   | { seq: number; type: "stats" };
 
 export type FromPeerProxy =
   | { seq: number; type: "opened"; ports: Record<string, number> }
   | { seq: number; type: "done" }
+  | { seq: number; type: "retargeted"; reset: number }
   | {
       seq: number;
       type: "stats";

@@ -86,9 +86,10 @@ export class NemesisRuntime {
   }
 
   /**
-   * Called once servers are up and before clients connect. Fronts the servers with the delay proxy when
-   * delay or (Redis) failover is wanted; returns each server's endpoint as clients should dial it (the same
-   * address, thanks to DNAT, for clients on namespaced hosts; the proxy's for others).
+   * Called once servers are up and before clients connect. Fronts the servers with the delay proxies when
+   * delay or (Redis) failover is wanted (a helper in each namespaced client host, which dials from the
+   * client's own address, so partitions still apply); returns each server's endpoint as clients should dial
+   * it (the same address, thanks to DNAT, for clients on namespaced hosts; a runner-side proxy's for others).
    */
   async attach(
     network: HostNetwork,
@@ -110,6 +111,7 @@ export class NemesisRuntime {
     const direct = clientHosts.some((h) => !h.netns);
     for (const s of topology.servers) {
       const ep = await this.delayCtl.front({ name: s.name, host: s.host, port: s.port }, clientHosts);
+      // namespaced clients dial the server's own address (their helper takes it); others dial `ep`
       if (direct) endpoints.set(s.name, ep);
     }
     if (topology.system === "redis-replicated" && topology.servers.length >= 2 && this.partitioner) {
@@ -122,10 +124,9 @@ export class NemesisRuntime {
         this.delayCtl,
         primary.name,
       );
-      // clients must reach "the primary" at one address that the failover can move: the primary's front
-      const front = this.delayCtl.proxy(primary.name)!;
+      // clients reach "the primary" at one address that the failover can move: the primary's fronts (set
+      // above, in each client host's helper, and the runner-side proxy for clients without a namespace)
       topology.primary ??= () => this.failoverCtl?.primary.name;
-      endpoints.set(primary.name, direct ? front.endpoint : `${primary.host.address}:${primary.port}`);
     }
     return endpoints;
   }

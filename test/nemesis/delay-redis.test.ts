@@ -1,7 +1,8 @@
 // Live test: the delay fault. A client on its own host pings a Redis node over one connection; with the node
-// fronted by the proxy (DNAT in the client's namespace), a 50 ms delay raises the round trip by >= 50 ms,
+// fronted by the proxy (a helper in the client's namespace, reached by DNAT there), a 50 ms delay raises the round trip by >= 50 ms,
 // healing brings it back, a reset fault breaks connections, and dispose leaves no nat chain of the run.
 
+import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RedisDeployment } from "../../backends/redis/server.js";
@@ -78,7 +79,9 @@ describe.skipIf(!canRunLive)("delay through the proxy on live redis", () => {
   it("uses the netem-less proxy mechanism here, and clients go through it", async () => {
     if (delay.mechanism === "netem") return; // a kernel with netem: nothing to prove about the proxy
     await medianRtt(3);
-    expect(delay.proxy(redis.primary.name)!.stats().connections).toBeGreaterThanOrEqual(1);
+    // the client's connection goes through the helper in its own namespace, not through the runner
+    expect((await delay.clients.stats(redis.primary.name)).connections).toBeGreaterThanOrEqual(1);
+    expect(delay.proxy(redis.primary.name)).toBeUndefined();
   });
 
   it("a 50 ms delay raises the round trip by at least 50 ms; heal restores it", async () => {
@@ -116,9 +119,12 @@ describe.skipIf(!canRunLive)("delay through the proxy on live redis", () => {
     await medianRtt(5); // pings flow again after heal
   }, 30_000);
 
-  it("dispose removes the run's nat chain from the client's namespace", async () => {
+  it("dispose removes the run's nat chain from the client's namespace, and its helper", async () => {
+    const pids = await delay.clients.pids();
+    expect(pids.length).toBe(delay.mechanism === "netem" ? 0 : 1);
     await delay.dispose();
     const nat = await iptablesIn(client.netns!, ["-t", "nat", "-S"]);
     expect(nat).not.toContain(delay.chain);
+    for (const pid of pids) expect(existsSync(`/proc/${pid}`)).toBe(false);
   });
 });
