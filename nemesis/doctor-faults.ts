@@ -4,7 +4,6 @@
 // and described here by small interfaces. Faults this machine cannot do are reported as unsupported, with
 // why. It must never leave a fault active: every probe heals in `finally`.
 
-import { createConnection } from "node:net";
 import { createInterface } from "node:readline";
 import { ClockControl } from "./clock.js";
 import { LinkDelay, netemSupport } from "./delay.js";
@@ -16,6 +15,7 @@ import { PacketFilter } from "./iptables.js";
 import type { Ledger } from "./ledger.js";
 import { Partitioner } from "./partition.js";
 import { Pauser } from "./pause.js";
+import { PeerLinks } from "./peer-links.js";
 import { spawnOnHost } from "./processes.js";
 import type { ServerTarget } from "./targets.js";
 
@@ -26,6 +26,8 @@ export interface ScratchEtcd {
   healthy(name: string): Promise<boolean>;
   /** GET /health over a fresh connection with a short deadline (for the loss probe). */
   probeRequest(name: string, timeoutMs: number): Promise<void>;
+  /** A put through member `name` (for the peer-link delay probe: a write waits on the leader's peer links). */
+  put(name: string, key: string, value: string, timeoutMs: number): Promise<void>;
 }
 
 export type ScratchRedisNode = ServerTarget & FailoverNode;
@@ -90,6 +92,8 @@ export async function probeFaults(p: ScratchProvider): Promise<FaultProbeResult[
     clockWhy = (err as Error).message;
   }
   let delay: LinkDelay | undefined;
+  /** The scratch client host (delay and failover probes act from it). */
+  let client: Host | undefined;
   const attempt = async (fault: FaultName, fn: () => Promise<string>) => {
     try {
       results.push({ fault, status: "works", detail: await fn() });
@@ -192,6 +196,20 @@ export async function probeFaults(p: ScratchProvider): Promise<FaultProbeResult[
         return `30% loss on ${target.name}: ${during}/40 requests failed (${before}/20 before, ${after}/20 after heal)`;
       });
 
+    // delay on the links between members (the peer fronts the provisioner's hook made): measured while the
+    // cluster is up, reported in the delay row
+    let peerDelay: string | Error | undefined;
+    const peers = PeerLinks.forRun(p.network.runId);
+    if (typeof etcd !== "string" && peers) {
+      try {
+        peerDelay = await probePeerDelay(etcd, names, peers);
+      } catch (err) {
+        peerDelay = err as Error;
+      } finally {
+        await peers.heal().catch(() => {});
+      }
+    }
+
     if (typeof etcd !== "string") for (const m of etcd.members) await m.kill().catch(() => {});
 
     const redis = await p.startRedis(clock ? clock.sharedEnv() : {}).catch((err: Error) => err.message);
@@ -203,7 +221,7 @@ export async function probeFaults(p: ScratchProvider): Promise<FaultProbeResult[
       await attempt("delay", async () => {
         delay = await LinkDelay.create(p.ledger, p.network.runId, p.network.runnerAddress);
         const node = redis.primary;
-        const client = await p.network.addHost("doctor-c1");
+        client ??= await p.network.addHost("doctor-c1");
         await delay.front({ name: "primary", host: node.host, port: node.port }, [client]);
         const rtts = await measureRtts(p, client, node, async () => {
           await delay!.delay(
@@ -216,9 +234,19 @@ export async function probeFaults(p: ScratchProvider): Promise<FaultProbeResult[
         if (rtts.delayedMin - rtts.baseMin < 50) throw new Error(`RTT did not rise by 50 ms: ${rise}`);
         const how =
           delay.mechanism === "proxy"
-            ? `our TCP proxy; tc netem not used: ${(await netemSupport()).why}`
+            ? `our TCP proxies; tc netem not used: ${(await netemSupport()).why}`
             : "tc netem";
-        return `delay 50 ms (${how}): ${rise}`;
+        if (peerDelay instanceof Error)
+          throw new Error(`client link: ${rise}; but the peer links: ${peerDelay.message}`);
+        const peerPart =
+          peerDelay ??
+          (typeof etcd === "string"
+            ? `not checked (${etcdWhy})`
+            : delay.mechanism === "netem"
+              ? "covered by the netem qdisc on each member's interface"
+              : undefined);
+        if (!peerPart) throw new Error(`client link: ${rise}; but the etcd peer links were not fronted`);
+        return `delay 50 ms (${how}): client link ${rise}; peer links: ${peerPart}`;
       });
 
     if (!clock) unsupported("clock", `the clock shim could not be built: ${clockWhy}`);
@@ -263,9 +291,12 @@ export async function probeFaults(p: ScratchProvider): Promise<FaultProbeResult[
           10_000,
           "replication link",
         );
+        // the client dials the primary's own address; its front (a helper in its namespace) moves on promote
+        client ??= await p.network.addHost("doctor-c1");
+        const from = client;
+        await delay!.front({ name: "primary", host: primary.host, port: primary.port }, [from]);
         const fo = new RedisFailover({ primary, replica }, parts!, delay!, "primary");
-        const front = delay!.proxy("primary")!;
-        const viaFront = (args: string[]) => respOnce(front.address, front.port, args);
+        const viaFront = (args: string[]) => respFrom(p, from, primary.address, primary.port, args);
         await fo.cut();
         const a = await viaFront(["SET", "doctor:failover", "client-A", "NX", "PX", "30000"]);
         const ev = await fo.promote();
@@ -274,7 +305,7 @@ export async function probeFaults(p: ScratchProvider): Promise<FaultProbeResult[
         await fo.rejoin();
         if (a !== "OK" || b !== "OK")
           throw new Error(`expected two grants of the same lock, got ${a} then ${b}`);
-        return `replication cut, ${ev.from} -> ${ev.to} promoted: the same lock granted to A and then to B`;
+        return `replication cut, ${ev.from} -> ${ev.to} promoted: the same lock granted to A and then to B (from ${from.name}, through its front)`;
       });
 
     const someHost = p.network.hosts[0] ?? (await p.network.addHost("doctor-c2"));
@@ -367,33 +398,65 @@ s.on("error", () => process.exit(1));`;
   }
 }
 
-/** One RESP command, one simple reply line (enough for SET ... NX: "+OK" or a nil bulk). */
-function respOnce(host: string, port: number, args: string[]): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const s = createConnection({ host, port });
-    let buf = "";
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`no reply from ${host}:${port}`));
-    }, 2_000);
-    s.on("connect", () =>
-      s.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`),
-    );
-    s.on("data", (d) => {
-      buf += d;
-      const end = buf.indexOf("\r\n");
-      if (end < 0) return;
-      clearTimeout(timer);
-      s.destroy();
-      const line = buf.slice(0, end);
-      if (line.startsWith("+")) resolve(line.slice(1));
-      else if (line === "$-1" || line === "_") resolve(null);
-      else if (line.startsWith("-")) reject(new Error(line.slice(1)));
-      else resolve(line);
-    });
-    s.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
+/** Sends one RESP command from a process on `host`; its reply's first line (enough for SET ... NX). */
+async function respFrom(
+  p: ScratchProvider,
+  host: Host,
+  address: string,
+  port: number,
+  args: string[],
+): Promise<string | null> {
+  const script = `
+const s = require("node:net").createConnection({ host: process.argv[1], port: Number(process.argv[2]) });
+const args = JSON.parse(process.argv[3]);
+let buf = "";
+setTimeout(() => { console.log("!no reply"); process.exit(0); }, 2000);
+s.on("connect", () => s.write("*" + args.length + "\\r\\n" + args.map((a) => "$" + Buffer.byteLength(a) + "\\r\\n" + a + "\\r\\n").join("")));
+s.on("data", (d) => { buf += d; const i = buf.indexOf("\\r\\n"); if (i >= 0) { console.log(buf.slice(0, i)); process.exit(0); } });
+s.on("error", (e) => { console.log("!" + e.message); process.exit(0); });`;
+  const proc = await spawnOnHost(
+    host,
+    [process.execPath, "-e", script, address, String(port), JSON.stringify(args)],
+    { ledger: p.ledger, name: "doctor resp client", pipe: true },
+  );
+  let out = "";
+  proc.child.stdout!.on("data", (d) => {
+    out += d;
   });
+  await proc.exited;
+  const line = out.split("\n")[0] ?? "";
+  if (line.startsWith("!")) throw new Error(`${address}:${port} from ${host.name}: ${line.slice(1)}`);
+  if (line.startsWith("+")) return line.slice(1);
+  if (line === "$-1" || line === "_") return null;
+  if (line.startsWith("-")) throw new Error(line.slice(1));
+  return line;
+}
+
+/**
+ * Median put latency on the leader before, with 50 ms on the leader's peer links (both ways), and after the
+ * heal: a write commits only once a follower has the entry, so it waits on a peer link there and back.
+ */
+async function probePeerDelay(etcd: ScratchEtcd, names: string[], peers: PeerLinks): Promise<string> {
+  const leader = await poll(() => agreedLeader(etcd, names), 10_000, "leader");
+  let seq = 0;
+  const median = async (n: number) => {
+    const took: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = now();
+      await etcd.put(leader, `doctor/peer/${++seq}`, "x", 5_000);
+      took.push(now() - t0);
+    }
+    return took.sort((a, b) => a - b)[Math.floor(n / 2)];
+  };
+  await median(3);
+  const base = await median(15);
+  await peers.delay(leader, { latencyMs: 50, jitterMs: 0 });
+  await median(2); // writes in flight at the switch
+  const slow = await median(15);
+  await peers.heal();
+  await median(2);
+  const after = await median(15);
+  const rise = `median put on the leader ${leader} ${base.toFixed(1)} -> ${slow.toFixed(1)} ms with 50 ms on its peer links, ${after.toFixed(1)} ms after heal`;
+  if (slow - base < 50) throw new Error(`write latency did not rise by 50 ms: ${rise}`);
+  return rise;
 }

@@ -1,6 +1,7 @@
 // `locksmith doctor --faults`: the fault checks group for the doctor command (cli/commands/doctor.ts lists
-// it in CHECK_GROUPS). It provisions a scratch deployment (a 3-member etcd cluster and a Redis primary +
-// replica, on the run's own hosts) with backends/, hands it to nemesis/doctor-faults.ts, which injects each
+// it in CHECK_GROUPS). It provisions a scratch deployment (a 3-member etcd cluster, its peer links fronted
+// by the nemesis's peer-link hook as in a `record --nemesis delay` run, and a Redis primary + replica, on the
+// run's own hosts) with backends/, hands it to nemesis/doctor-faults.ts, which injects each
 // fault once, observes it and heals it, and turns the results into doctor checks. A fault that works or is
 // unsupported here passes; a supported fault that does not work fails the command.
 // It must never leave the scratch deployment behind: everything is ledgered and torn down, also on Ctrl-C.
@@ -17,6 +18,7 @@ import { type FaultProbeResult, probeFaults, type ScratchEtcd } from "../../neme
 import { FAULT_NAMES } from "../../nemesis/faults.js";
 import { HostNetwork } from "../../nemesis/hosts.js";
 import { Ledger } from "../../nemesis/ledger.js";
+import { peerLinkHook } from "../../nemesis/peer-links.js";
 
 /** Provision the scratch deployment, probe every fault, tear everything down. */
 export async function runFaultProbes(): Promise<FaultProbeResult[]> {
@@ -24,7 +26,10 @@ export async function runFaultProbes(): Promise<FaultProbeResult[]> {
   const ledger = new Ledger(`doctor-faults-${process.pid}-${Date.now()}`);
   const handle = ledger.willCreate({ kind: "tempdir", path: dir });
   let network: HostNetwork | undefined;
+  /** What the peer-link hook made (its helpers and nat chains), undone before the ledger sweep. */
+  const undoHooks: Array<() => Promise<void>> = [];
   const teardown = async () => {
+    for (const undo of undoHooks.splice(0)) await undo().catch(() => {});
     await undoLive(ledger).catch(() => []);
     await network?.destroy().catch(() => {});
   };
@@ -39,12 +44,20 @@ export async function runFaultProbes(): Promise<FaultProbeResult[]> {
       async startEtcd(env) {
         const etcdPath = findBinary("etcd");
         if (!etcdPath) return "etcd is not installed (locksmith doctor says how)";
+        // the peer links go through the nemesis's fronts, as in a `record --nemesis delay` run
+        const hook = peerLinkHook(ledger, ["delay"]);
         const cluster = await startEtcdCluster({
           network: net,
           ledger,
           etcdPath,
           dir: join(dir, "etcd"),
           env,
+          beforeStart:
+            hook &&
+            (async (members) => {
+              const undo = await hook(net, members);
+              if (undo) undoHooks.push(undo);
+            }),
         });
         const knownIds = new Map<string, string>();
         const scratch: ScratchEtcd = {
@@ -73,6 +86,17 @@ export async function runFaultProbes(): Promise<FaultProbeResult[]> {
               headers: { connection: "close" },
             });
             await res.text();
+          },
+          async put(name, key, value, timeoutMs) {
+            const m = cluster.members.find((x) => x.name === name)!;
+            const b64 = (x: string) => Buffer.from(x).toString("base64");
+            const res = await fetch(`${m.clientUrl}/v3/kv/put`, {
+              method: "POST",
+              body: JSON.stringify({ key: b64(key), value: b64(value) }),
+              signal: AbortSignal.timeout(timeoutMs),
+            });
+            await res.text();
+            if (!res.ok) throw new Error(`put on ${name}: HTTP ${res.status}`);
           },
         };
         return scratch;
