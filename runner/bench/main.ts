@@ -3,10 +3,11 @@
 // the difference of the medians), and acquire+release cycles per second with 10 clients on 10 keys.
 // Targets (issue 5): overhead <= 0.2 ms at p50; etcd-cas >= 500 and redis-single >= 4,000 cycles/s;
 // cluster start <= 3 s. Everything it starts goes through a ledger and is torn down, also on Ctrl-C.
-// Latencies are taken after LATENCY_WARMUP_CYCLES cycles and throughput after --warmup seconds, on both the
-// direct and the harness side alike, so the figures are steady-state ones (connections open, JIT done).
-// Options: --locks a,b,c (default: all eight), --seconds S (throughput window, default 5), --warmup S
-// (before each throughput window, default 3), --cycles N (latency samples, default 300), --json FILE.
+// Latencies are taken after LATENCY_WARMUP_CYCLES cycles and throughput after a warm-up that lasts until the
+// rate is steady (window.ts), on both the direct and the harness side alike, so the figures are steady-state
+// ones (connections open, JIT done); the warm-up each took is printed. Options: --locks a,b,c (default: all
+// eight), --seconds S (throughput window, default 5), --warmup S (shortest warm-up, default 3), --warmup-max
+// S (longest, default 30), --cycles N (latency samples, default 300), --json FILE.
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ import {
   type LatencyFigures,
   type ThroughputFigures,
 } from "./measure.js";
+import { DEFAULT_WARMUP, type WarmupRule } from "./window.js";
 
 interface LockBench {
   lock: string;
@@ -38,6 +40,7 @@ interface LockBench {
   /** The same 10 clients in this process, without workers or recorder. */
   directCyclesPerSecond: number;
   directCpuPerCycleMs: CpuSplit;
+  directWarmup: ThroughputFigures["warmup"];
 }
 
 const TARGETS: Record<string, number> = { "etcd-cas": 500, "redis-single": 4_000 };
@@ -47,7 +50,12 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function benchOne(lock: string, seconds: number, warmup: number, cycles: number): Promise<LockBench> {
+async function benchOne(
+  lock: string,
+  seconds: number,
+  warmup: WarmupRule,
+  cycles: number,
+): Promise<LockBench> {
   const def = await resolveLock(lock);
   const runId = `bench-${lock}-${randomBytes(3).toString("hex")}`;
   const ledger = new Ledger(runId);
@@ -82,6 +90,7 @@ async function benchOne(lock: string, seconds: number, warmup: number, cycles: n
       throughput,
       directCyclesPerSecond: directTp.cyclesPerSecond,
       directCpuPerCycleMs: directTp.cpuPerCycleMs,
+      directWarmup: directTp.warmup,
     };
   } finally {
     await teardown();
@@ -111,13 +120,19 @@ function row(b: LockBench): string {
 function cpuRow(b: LockBench): string {
   const split = (c: CpuSplit, clients: string) =>
     `servers ${c.serversMs.toFixed(2)}, ${clients} ${c.workersMs.toFixed(2)}, runner ${c.runnerMs.toFixed(2)}`;
-  return `${"".padEnd(16)}  CPU ms per cycle: harness ${split(b.throughput.cpuPerCycleMs, "workers")}; in-process ${split(b.directCpuPerCycleMs, "-")}`;
+  const warm = (w: ThroughputFigures["warmup"]) =>
+    w ? `${w.seconds.toFixed(0)} s${w.steady ? "" : " (not steady)"}` : "-";
+  return `${"".padEnd(16)}  warm-up harness ${warm(b.throughput.warmup)}, in-process ${warm(b.directWarmup)}; CPU ms per cycle: harness ${split(b.throughput.cpuPerCycleMs, "workers")}; in-process ${split(b.directCpuPerCycleMs, "-")}`;
 }
 
 async function main(): Promise<void> {
   const locks = (arg("--locks") ?? builtinLockNames().join(",")).split(",").filter(Boolean);
   const seconds = Number(arg("--seconds") ?? 5);
-  const warmup = Number(arg("--warmup") ?? 3);
+  const warmup: WarmupRule = {
+    ...DEFAULT_WARMUP,
+    minSeconds: Number(arg("--warmup") ?? DEFAULT_WARMUP.minSeconds),
+    maxSeconds: Number(arg("--warmup-max") ?? DEFAULT_WARMUP.maxSeconds),
+  };
   const cycles = Number(arg("--cycles") ?? 300);
   const results: LockBench[] = [];
   for (const lock of locks) {

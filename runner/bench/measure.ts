@@ -18,6 +18,7 @@ import { ProtectedResource } from "../resource.js";
 import { quantile } from "../summary.js";
 import { WorkerProcess } from "../worker-process.js";
 import { type CpuSplit, cpuPerCycle, cpuSnapshot } from "./cpu.js";
+import { type WarmupRule, Window } from "./window.js";
 
 export interface LatencyFigures {
   samples: number;
@@ -61,59 +62,22 @@ export async function directAcquireLatency(
   return figures(ns);
 }
 
-/**
- * A throughput window: `seconds` of warm-up, then `seconds` measured. Only the cycles that start inside the
- * measured window count, and the window ends when the last of them has completed.
- */
-class Window {
-  readonly measureFrom: bigint;
-  readonly until: bigint;
-
-  constructor(warmupSeconds: number, seconds: number) {
-    const now = process.hrtime.bigint();
-    this.measureFrom = now + BigInt(Math.round(warmupSeconds * 1e9));
-    this.until = this.measureFrom + BigInt(Math.round(seconds * 1e9));
-  }
-
-  /** The time a cycle starts at, or undefined when the window is over. */
-  next(): bigint | undefined {
-    const now = process.hrtime.bigint();
-    return now < this.until ? now : undefined;
-  }
-
-  counts(cycleStart: bigint): boolean {
-    return cycleStart >= this.measureFrom;
-  }
-
-  /** Calls `take` once when the measured window opens (returns a cancel for early exits). */
-  atStart(take: () => void): () => void {
-    const delayMs = Number(this.measureFrom - process.hrtime.bigint()) / 1e6;
-    const timer = setTimeout(take, Math.max(0, delayMs));
-    return () => clearTimeout(timer);
-  }
-
-  /** Seconds from the start of the measured window to now (call when every client has stopped). */
-  finish(): number {
-    return Number(process.hrtime.bigint() - this.measureFrom) / 1e9;
-  }
-}
-
 /** `count` in-process clients cycling on their own keys: the machine's and the lock's limit, no harness. */
 export async function directThroughput(
   def: LockDefinition,
   endpoints: Endpoints,
   count: number,
   seconds: number,
-  warmupSeconds: number,
+  warmup: WarmupRule,
   serverPids: () => (number | undefined)[] = () => [],
-): Promise<{ cyclesPerSecond: number; cycles: number; cpuPerCycleMs: CpuSplit }> {
+): Promise<{ cyclesPerSecond: number; cycles: number; cpuPerCycleMs: CpuSplit; warmup: Window["warmup"] }> {
   const clients = await Promise.all(Array.from({ length: count }, () => def.create(endpoints)));
   let cycles = 0;
   let elapsed = 0;
-  const window = new Window(warmupSeconds, seconds);
+  const window = new Window(warmup, seconds);
   let cpuFrom: CpuSplit | undefined;
   let cpuTo: CpuSplit | undefined;
-  const cancel = window.atStart(() => {
+  window.atStart(() => {
     cpuFrom = cpuSnapshot(serverPids(), []);
   });
   try {
@@ -125,6 +89,7 @@ export async function directThroughput(
           try {
             await c.acquire({ key, owner, ttlMs: TTL_MS, timeoutMs: TIMEOUT_MS });
             await c.release({ key, owner, timeoutMs: TIMEOUT_MS });
+            window.completed();
             if (window.counts(t)) cycles++;
           } catch {
             // a refused or lost cycle does not count
@@ -135,12 +100,11 @@ export async function directThroughput(
     elapsed = window.finish();
     cpuTo = cpuSnapshot(serverPids(), []);
   } finally {
-    cancel();
     await Promise.all(clients.map((c) => c.close()));
   }
   const cpu =
     cpuFrom && cpuTo ? cpuPerCycle(cpuFrom, cpuTo, cycles) : { serversMs: 0, workersMs: 0, runnerMs: 0 };
-  return { cycles, cyclesPerSecond: cycles / elapsed, cpuPerCycleMs: cpu };
+  return { cycles, cyclesPerSecond: cycles / elapsed, cpuPerCycleMs: cpu, warmup: window.warmup };
 }
 
 export interface HarnessContext {
@@ -227,6 +191,8 @@ export interface ThroughputFigures {
   acquire: LatencyFigures;
   /** CPU per counted cycle in the measured window: servers, client workers, the runner. */
   cpuPerCycleMs: CpuSplit;
+  /** How long the warm-up lasted and whether the rate was steady when it ended. */
+  warmup: Window["warmup"];
 }
 
 /** `count` clients, each cycling on its own key for `seconds` (after a warm-up), through workers and the recorder. */
@@ -234,18 +200,18 @@ export async function harnessThroughput(
   ctx: HarnessContext,
   count: number,
   seconds: number,
-  warmupSeconds: number,
+  warmup: WarmupRule,
 ): Promise<ThroughputFigures> {
   const { clients, workers, stop } = await startClients(ctx, count, "throughput.jsonl");
   const ns: number[] = [];
   let cycles = 0;
   let failed = 0;
   let elapsed = 0;
-  const window = new Window(warmupSeconds, seconds);
+  const window = new Window(warmup, seconds);
   const workerPids = workers.map((w) => w.pid);
   let cpuFrom: CpuSplit | undefined;
   let cpuTo: CpuSplit | undefined;
-  const cancel = window.atStart(() => {
+  window.atStart(() => {
     cpuFrom = cpuSnapshot(ctx.serverPids(), workerPids);
   });
   try {
@@ -253,6 +219,7 @@ export async function harnessThroughput(
       clients.map(async (c, i) => {
         for (let n = 0, t = window.next(); t !== undefined; n++, t = window.next()) {
           const r = await cycle(c, `bench-k${i}`, `t${i}-${n}`);
+          if (r.ok) window.completed();
           if (!window.counts(t)) continue;
           ns.push(r.acquireNs);
           if (r.ok) cycles++;
@@ -263,10 +230,10 @@ export async function harnessThroughput(
     elapsed = window.finish();
     cpuTo = cpuSnapshot(ctx.serverPids(), workerPids);
   } finally {
-    cancel();
     await stop();
   }
   return {
+    warmup: window.warmup,
     cpuPerCycleMs:
       cpuFrom && cpuTo ? cpuPerCycle(cpuFrom, cpuTo, cycles) : { serversMs: 0, workersMs: 0, runnerMs: 0 },
     clients: count,
