@@ -117,7 +117,7 @@ export function checkExclusion(history: History): EffectCheckResult {
   violations.sort((p, q) => p.ops[0] - q.ops[0]);
   return {
     check: "exclusion",
-    valid: violations.length > 0 ? false : true,
+    valid: violations.length === 0,
     noData: !hasData,
     ...(hasData ? {} : { reason: "no resource accesses under acquired locks" }),
     counts: {

@@ -57,7 +57,7 @@ export function checkFencing(history: History): EffectCheckResult {
   violations.sort((a, b) => a.ops[1] - b.ops[1]);
   const result: EffectCheckResult = {
     check: "fencing",
-    valid: violations.length > 0 ? false : true,
+    valid: violations.length === 0,
     noData: !hasData,
     counts: {
       fencedAccesses: fenced.length,

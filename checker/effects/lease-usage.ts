@@ -117,7 +117,7 @@ export function checkLeaseUsage(history: History, options: EffectCheckOptions = 
   violations.sort((a, b) => a.ops[a.ops.length - 1] - b.ops[b.ops.length - 1]);
   const result: EffectCheckResult = {
     check: "lease-usage",
-    valid: !hasData ? true : violations.length > 0 ? false : true,
+    valid: !hasData || violations.length === 0,
     noData: !hasData,
     counts: {
       tenures,
