@@ -15,7 +15,11 @@ import { obtainHistory } from "./measure.js";
 
 function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) dir = dirname(dir);
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("steady: cannot find the project root (no package.json above)");
+    dir = up;
+  }
   return dir;
 }
 
@@ -26,7 +30,7 @@ function quantile(sorted: number[], q: number): number {
 async function steadyMain(): Promise<void> {
   const argv = process.argv.slice(2);
   let only: RegExp | undefined;
-  let runs = 40;
+  let runs = 40; // the first is the cold check; min/p50/p90 are of the others
   let engines: ("wasm" | "ts")[] = ["wasm", "ts"];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--only") only = new RegExp(argv[++i]);
@@ -34,6 +38,7 @@ async function steadyMain(): Promise<void> {
     else if (argv[i] === "--engines") engines = argv[++i].split(",") as ("wasm" | "ts")[];
     else throw new Error(`unknown argument ${argv[i]}`);
   }
+  if (!Number.isInteger(runs) || runs < 2) throw new Error("--runs must be an integer >= 2");
   const dataDir = resolve(projectRoot(), "..", "shared", "data");
   const cases = [...publishedCases(dataDir), ...syntheticCases()].filter(
     (c) => c.group !== "million" && (!only || only.test(c.id)),
