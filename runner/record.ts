@@ -23,6 +23,7 @@ import { HolderBook } from "./holders.js";
 import { SeededRandom } from "./random.js";
 import { Recorder } from "./recorder.js";
 import { ProtectedResource, type ResourceKind } from "./resource.js";
+import { collectLogs } from "./run-logs.js";
 import { formatSummary, quantile, type RunSummary } from "./summary.js";
 import { clientEndpoints, provisionTopology } from "./topology.js";
 import { WorkerProcess } from "./worker-process.js";
@@ -91,6 +92,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const outDir = resolve(opts.outDir);
   const historyPath = join(outDir, "history.jsonl");
   const testJsonPath = join(outDir, "test.json");
+  const logsDir = join(outDir, "logs");
   if (existsSync(historyPath) && statSync(historyPath).size > 0) {
     throw new RecordInputError(`${historyPath} already holds a history: choose another --out directory`);
   }
@@ -151,6 +153,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       recorder?.close();
       await Promise.all(workers.map((w) => w.kill().catch(() => {})));
       await provisioner?.stop().catch((err) => log(`locksmith: stopping servers: ${(err as Error).message}`));
+      if (provisioner) {
+        const { failed } = collectLogs(provisioner.dir, logsDir);
+        for (const f of failed) log(`locksmith: could not keep the log ${f}`);
+      }
       await undoLive(ledger);
       ledger.close();
     })();
@@ -186,6 +192,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       hostMode: opts.hostMode,
       serverEnv: nemesis?.serverEnv(),
       beforeClusterStart: peerLinkHook(ledger, opts.nemesis),
+      keepDir: true, // the logs are copied out at teardown; the ledger removes the dir
     });
     const deployment = await provisioner.start(provisionTopology(def.topology));
     endpoints = clientEndpoints(def.topology, deployment);
@@ -321,6 +328,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       lock: def.name,
       historyPath,
       testJsonPath,
+      logsDir,
       ops: recorder.opCount,
       counts,
       acquireP50Ms: quantile(recorder.acquireLatencies, 0.5) / 1e6,

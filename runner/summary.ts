@@ -13,6 +13,8 @@ export interface RunSummary {
   lock: string;
   historyPath: string;
   testJsonPath: string;
+  /** Where the servers' and clients' logs were copied. */
+  logsDir?: string;
   ops: number;
   counts: Record<string, number>;
   acquireP50Ms: number;
@@ -40,6 +42,7 @@ export function formatSummary(s: RunSummary): string {
     `  worker restarts: ${s.workerRestarts}`,
     `history: ${s.historyPath}`,
     `test:    ${s.testJsonPath}`,
+    ...(s.logsDir ? [`logs:    ${s.logsDir}`] : []),
   ];
   return lines.join("\n");
 }

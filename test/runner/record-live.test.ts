@@ -3,7 +3,7 @@
 // not. Each run records 20 s, as the issue on live services asks. Then Ctrl-C (SIGINT) of `locksmith record`
 // mid-run leaves nothing behind.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -102,6 +102,11 @@ describe("locksmith record against live servers", () => {
       expect(counts["res-write ok"] ?? 0).toBeGreaterThan(0);
       const test = JSON.parse(readFileSync(join(out, "test.json"), "utf8"));
       expect(test).toMatchObject({ seed: result.seed, config: { lock, clients: 5, keys: 2, ttlMs: 2000 } });
+      // the servers' and the five clients' logs outlive the run's temp dir
+      const logs = readdirSync(join(out, "logs"), { recursive: true }).map(String);
+      const serverLogs = logs.filter((f) => /(etcd|redis)[^/]*\.log$/.test(f));
+      expect(serverLogs.length, logs.join(", ")).toBeGreaterThan(0);
+      expect(logs.filter((f) => /^client-\d\.log$/.test(f)).length, logs.join(", ")).toBe(5);
 
       const { history } = await loadHistory(join(out, "history.jsonl"));
       expect(history.length).toBe(result.summary.ops);
