@@ -1,7 +1,6 @@
 // The memo cache of (linearized bitset, state): an open-addressing table of indexes into an arena of
-// entries. Each slot holds the entry's index and the low half of its hash, so a probe reads an entry
-// (a likely cache miss) only when those 32 bits match. The caller passes the Zobrist hash of the bitset
-// (already updated), so a bitset is compared only when the full hash and the state match. It must never hold more than ctx.maxEntries entries, and
+// entries. The caller passes the Zobrist hash of the bitset (already updated), so a bitset is compared
+// only when the full hash and the state match. It must never hold more than ctx.maxEntries entries, and
 // no single insert may pay for a whole resize (the scheduler's time limit is read between slices): the
 // arena grows by chunks that never move, and the slot table is rehashed a few slots per insert.
 
@@ -27,21 +26,8 @@ const MIGRATE_PER_INSERT: i32 = 8;
   return <u64>CHUNK_ENTRIES * <u64>c.cacheStride;
 }
 
-const INITIAL_SLOTS: i32 = 1024;
-
-/** Bytes per slot of the table: the entry's index + 1 (0: empty) in the low half, the hash's low half above. */
-const SLOT_BYTES: i32 = 8;
-
 @inline function cacheBytes(c: Ctx): u64 {
-  return <u64>c.cacheCapacity * <u64>c.cacheStride + (<u64>c.tableMask + 1) * SLOT_BYTES;
-}
-
-@inline function slotValue(h: u64, idx: i32): u64 {
-  return (h << 32) | <u64><u32>idx;
-}
-
-@inline function slotAt(table: usize, slot: i32): u64 {
-  return load<u64>(table + (<usize>slot << 3));
+  return <u64>c.cacheCapacity * <u64>c.cacheStride + (<u64>c.tableMask + 1) * 4;
 }
 
 @inline function entryAt(c: Ctx, idx: i32): usize {
@@ -49,20 +35,11 @@ const SLOT_BYTES: i32 = 8;
     <usize>(idx & CHUNK_MASK) * <usize>c.cacheStride;
 }
 
-@inline function mix(x: u64): u64 {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccd;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53;
-  x ^= x >> 33;
-  return x;
-}
-
 /**
  * The state's part of an entry's hash: four independent multiplies (short latency; the Zobrist hash it is
- * combined with is already uniform). The high half, which picks the slot, depends on every bit of each
- * state word; rotations bring high bits into the low half, the tag. Quality only affects speed: a hit
- * is always confirmed by comparing the entry itself.
+ * combined with is already uniform). Each product's high bits depend on every bit of its state word, and
+ * the rotations spread them over the whole hash. Quality only affects speed: a hit is always confirmed
+ * by comparing the entry itself.
  */
 @inline export function stateHash(s0: i64, s1: i64, s2: i64, s3: i64): u64 {
   return (
@@ -73,9 +50,8 @@ const SLOT_BYTES: i32 = 8;
   );
 }
 
-/** The home slot: from the hash's high half (its low half is the slot's tag). */
 @inline function slotOf(h: u64, mask: i32): i32 {
-  return <i32>(h >> 32) & mask;
+  return <i32>(h ^ (h >> 32)) & mask;
 }
 
 export function cacheInit(c: Ctx): void {
@@ -86,10 +62,9 @@ export function cacheInit(c: Ctx): void {
   memory.fill(c.cacheArena, 0, <usize>chunks << alignof<usize>());
   c.cacheCapacity = 0;
   c.cacheCount = 0;
-  // 1024 slots (8 KiB, zeroed per search: most partitions are small); the table doubles as it fills
-  c.tableMask = INITIAL_SLOTS - 1;
-  c.table = heap.alloc(INITIAL_SLOTS * SLOT_BYTES);
-  memory.fill(c.table, 0, INITIAL_SLOTS * SLOT_BYTES);
+  c.tableMask = 2047;
+  c.table = heap.alloc(2048 * 4);
+  memory.fill(c.table, 0, 2048 * 4);
   c.oldTable = 0;
   c.oldMask = 0;
   c.migrated = 0;
@@ -113,9 +88,9 @@ export function cacheFree(c: Ctx): void {
 /** Start a rehash into a table twice the size; the old table stays probed until it is moved over. */
 function startGrowth(c: Ctx): void {
   const size = (c.tableMask + 1) * 2;
-  const table = heap.alloc(<usize>size * SLOT_BYTES);
-  memory.fill(table, 0, <usize>size * SLOT_BYTES);
-  allCachesBytes += <u64>(c.tableMask + 1) * SLOT_BYTES;
+  const table = heap.alloc(<usize>size * 4);
+  memory.fill(table, 0, <usize>size * 4);
+  allCachesBytes += <u64>(c.tableMask + 1) * 4;
   c.oldTable = c.table;
   c.oldMask = c.tableMask;
   c.migrated = 0;
@@ -128,11 +103,11 @@ function migrate(c: Ctx): void {
   const end = min(c.migrated + MIGRATE_PER_INSERT, c.oldMask + 1);
   const mask = c.tableMask;
   for (let s = c.migrated; s < end; s++) {
-    const v = slotAt(c.oldTable, s);
-    if (v == 0) continue;
-    let slot = slotOf(load<u64>(entryAt(c, <i32>v - 1)), mask);
-    while (slotAt(c.table, slot) != 0) slot = (slot + 1) & mask;
-    store<u64>(c.table + (<usize>slot << 3), v);
+    const idx = load<i32>(c.oldTable + (<usize>s << 2));
+    if (idx == 0) continue;
+    let slot = slotOf(load<u64>(entryAt(c, idx - 1)), mask);
+    while (load<i32>(c.table + (<usize>slot << 2)) != 0) slot = (slot + 1) & mask;
+    store<i32>(c.table + (<usize>slot << 2), idx);
   }
   c.migrated = end;
   if (end > c.oldMask) {
@@ -141,10 +116,9 @@ function migrate(c: Ctx): void {
   }
 }
 
-/** Whether the slot's entry is this configuration (its tag, the hash's low half, is compared first). */
-@inline function matches(c: Ctx, v: u64, h: u64, s0: i64, s1: i64, s2: i64, s3: i64): bool {
-  if (<u32>(v >> 32) != <u32>h) return false;
-  const ep = entryAt(c, <i32>v - 1);
+/** Whether the entry at `idx` (1-based) is this configuration. */
+@inline function matches(c: Ctx, idx: i32, h: u64, s0: i64, s1: i64, s2: i64, s3: i64): bool {
+  const ep = entryAt(c, idx - 1);
   if (load<u64>(ep) != h || load<i64>(ep, 8) != s0 || load<i64>(ep, 16) != s1 || load<i64>(ep, 24) != s2 || load<i64>(ep, 32) != s3) return false;
   const bp = ep + 40;
   const bits = c.bits;
@@ -161,25 +135,25 @@ export function cacheInsertIfAbsent(c: Ctx, zobrist: u64, s0: i64, s1: i64, s2: 
   const table = c.table;
   let slot = slotOf(h, mask);
   while (true) {
-    const v = slotAt(table, slot);
-    if (v == 0) break;
-    if (matches(c, v, h, s0, s1, s2, s3)) return 0;
+    const idx = load<i32>(table + (<usize>slot << 2));
+    if (idx == 0) break;
+    if (matches(c, idx, h, s0, s1, s2, s3)) return 0;
     slot = (slot + 1) & mask;
   }
   // Entries not yet moved over are found in the old table (moved ones are in both: either hit is right).
   if (c.oldTable != 0) {
     let old = slotOf(h, c.oldMask);
     while (true) {
-      const v = slotAt(c.oldTable, old);
-      if (v == 0) break;
-      if (matches(c, v, h, s0, s1, s2, s3)) return 0;
+      const idx = load<i32>(c.oldTable + (<usize>old << 2));
+      if (idx == 0) break;
+      if (matches(c, idx, h, s0, s1, s2, s3)) return 0;
       old = (old + 1) & c.oldMask;
     }
   }
   if (c.cacheCount >= c.maxEntries) return 2;
   if (c.cacheCount == c.cacheCapacity) {
     // One more chunk (and, soon after, a doubled slot table) must fit in the budget of all caches.
-    const extra = chunkBytes(c) + (<u64>c.tableMask + 1) * 2 * SLOT_BYTES;
+    const extra = chunkBytes(c) + (<u64>c.tableMask + 1) * 8;
     if (allCachesBytes + extra > ALL_CACHES_MAX_BYTES) return 2;
     const chunk = heap.alloc(<usize>chunkBytes(c));
     store<usize>(c.cacheArena + (<usize>(c.cacheCapacity >> CHUNK_SHIFT) << alignof<usize>()), chunk);
@@ -194,7 +168,7 @@ export function cacheInsertIfAbsent(c: Ctx, zobrist: u64, s0: i64, s1: i64, s2: 
   store<i64>(ep, s2, 24);
   store<i64>(ep, s3, 32);
   memory.copy(ep + 40, c.bits, <usize>c.words << 3);
-  store<u64>(table + (<usize>slot << 3), slotValue(h, idx + 1));
+  store<i32>(table + (<usize>slot << 2), idx + 1);
   if (c.oldTable != 0) migrate(c);
   else if (c.cacheCount * 2 > c.tableMask) startGrowth(c);
   return 1;
