@@ -60,7 +60,6 @@ export class ClientLinks {
       hosts
         .filter((h) => h.netns && !routed.has(h.name))
         .map(async (h) => {
-          routed.add(h.name);
           const helper = await this.helperFor(h);
           const opened = await helper.ask({
             type: "open",
@@ -81,6 +80,7 @@ export class ClientLinks {
               },
             ),
           );
+          routed.add(h.name); // only once the route works: set/heal/retarget ask this host's helper
         }),
     );
   }
