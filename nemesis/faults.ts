@@ -394,10 +394,13 @@ export const delayFault: Fault = {
       const s = server(ctx, n);
       await d.delay({ name: n, host: s.host, port: s.port }, { latencyMs, jitterMs });
     }
+    // which targets' links between cluster members are delayed too (netem delays a host's whole interface)
+    const peerFronted = d.peers?.targets() ?? [];
+    const peerLinks = targets.filter((n) => d.mechanism === "netem" || peerFronted.includes(n));
     return {
       fault: "delay",
       f: "delay",
-      value: { targets, latencyMs, jitterMs, mechanism: d.mechanism },
+      value: { targets, latencyMs, jitterMs, mechanism: d.mechanism, peerLinks },
       stopF: "heal-delay",
       async stop() {
         for (const n of targets) {

@@ -95,7 +95,12 @@ describe.skipIf(!canRunLive)("delay on the links between etcd members (peer prox
     const ctx = runtime.context(seededRng(7));
     expect(delayFault.unsupported(ctx)).toBeUndefined();
     const active = await delayFault.start(ctx, "leader");
-    expect(active.value).toMatchObject({ targets: [leader.name], latencyMs: DELAY_MS, mechanism: "proxy" });
+    expect(active.value).toMatchObject({
+      targets: [leader.name],
+      latencyMs: DELAY_MS,
+      mechanism: "proxy",
+      peerLinks: [leader.name],
+    });
     let during: number;
     try {
       during = await medianPutMs(leader, 15);
