@@ -16,6 +16,8 @@ interface BenchOptions {
   runs: number;
   /** Untimed checks before the timed ones, per case and engine (the first is reported as the cold check). */
   warmup: number;
+  /** A full collection, untimed, after every check (default; --no-gc turns it off). */
+  gcBetween: boolean;
   /** Checks per engine of the 1,000,000-op history (each takes tens of seconds). */
   millionRuns: number;
   engines: ("wasm" | "ts")[];
@@ -35,6 +37,8 @@ const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs 
   --runs N        timed checks per case and engine (median reported; default 5)
   --warmup N      untimed checks before them, the same for both engines (default ${DEFAULT_WARMUP}; the first
                   check of each process is still timed and reported as "cold"; the 1M-op history has none)
+  --no-gc         no full collection (untimed) after each check: timed checks then pay for garbage
+                  collection as a long-running process does, and do not start on a shrunk young generation
   --engines LIST  wasm, ts or both (default wasm,ts)
   --skip-million  leave out the 1,000,000-op history
   --million-runs N  checks per engine of the 1,000,000-op history (default 3)
@@ -56,6 +60,7 @@ function parseArgs(argv: string[], root: string): BenchOptions {
   const options: BenchOptions = {
     runs: 5,
     warmup: DEFAULT_WARMUP,
+    gcBetween: true,
     millionRuns: 3,
     engines: ["wasm", "ts"],
     quick: false,
@@ -73,6 +78,7 @@ function parseArgs(argv: string[], root: string): BenchOptions {
     };
     if (arg === "--quick") options.quick = true;
     else if (arg === "--skip-million") options.skipMillion = true;
+    else if (arg === "--no-gc") options.gcBetween = false;
     else if (arg === "--only") options.only = new RegExp(value());
     else if (arg === "--runs") {
       options.runs = Number(value());
@@ -177,7 +183,10 @@ async function benchMain(): Promise<void> {
     `checker benchmark: ${cases.length} cases x ${options.engines.join("+")}; per case and engine, in a fresh process:` +
       ` ${options.warmup} untimed warm-up checks, then the median of ${options.runs} timed checks` +
       ` (the 1M-op history: no warm-up, median of ${Math.min(options.runs, options.millionRuns)});` +
-      ` "cold" is the first check of the process (engine load and JIT warm-up included), timed apart`,
+      ` "cold" is the first check of the process (engine load and JIT warm-up included), timed apart;` +
+      (options.gcBetween
+        ? " a full collection (untimed) after every check"
+        : " no forced collection between checks (--no-gc)"),
   );
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}`,
@@ -190,7 +199,14 @@ async function benchMain(): Promise<void> {
       const million = benchCase.group === "million";
       const runs = million ? Math.min(options.runs, options.millionRuns) : options.runs;
       const warmup = million ? 0 : options.warmup;
-      const request: WorkerRequest = { benchCase, engine, runs, warmup, timeLimitMs: options.timeLimitMs };
+      const request: WorkerRequest = {
+        benchCase,
+        engine,
+        runs,
+        warmup,
+        gcBetween: options.gcBetween,
+        timeLimitMs: options.timeLimitMs,
+      };
       const budget = (runs + warmup) * options.timeLimitMs + 120_000;
       const r = await runWorker(request, budget);
       entry[engine] = r;
@@ -214,13 +230,15 @@ async function benchMain(): Promise<void> {
     },
     runs: options.runs,
     warmup: options.warmup,
+    gcBetween: options.gcBetween,
     millionRuns: options.millionRuns,
     timeLimitMs: options.timeLimitMs,
     note:
       "times: wall time of check() alone (parsing/generation excluded), ms. Per case and engine, in a fresh child" +
       " process: `warmup` untimed checks, then `runs` timed ones (medianMs is their median); coldMs is the first" +
       " check of the process (engine load and JIT warm-up included). The 1M-op history: no warm-up. slowestFiles" +
-      " ranks the published files by the slower of the two engines' medians. memory: peak RSS of the child process",
+      " ranks the published files by the slower of the two engines' medians. gcBetween: a full collection (untimed)" +
+      " after every check. memory: peak RSS of the child process",
     cases: results.map((c) => ({ ...c.benchCase, wasm: c.wasm, ts: c.ts })),
     totals,
   };

@@ -26,6 +26,7 @@ function result(id: string, engine: "wasm" | "ts", medianMs: number, coldMs = me
     medianMs,
     coldMs,
     warmup: 3,
+    gcBetween: true,
     reportedMs: [],
     verdicts: [true, true, true],
     causes: [],
@@ -86,13 +87,28 @@ describe("checker bench report", () => {
       partition: true,
       expected: true,
     };
-    const r = await measure({ benchCase, engine: "ts", runs: 2, warmup: 2, timeLimitMs: 60_000 });
+    const r = await measure({
+      benchCase,
+      engine: "ts",
+      runs: 2,
+      warmup: 2,
+      gcBetween: true,
+      timeLimitMs: 60_000,
+    });
     expect(r.timesMs).toHaveLength(2);
     expect(r.verdicts).toEqual([true, true]);
     expect(r.warmup).toBe(2);
     expect(r.coldMs).toBeGreaterThan(0);
     expect(r.timesMs).not.toContain(r.coldMs);
-    const none = await measure({ benchCase, engine: "ts", runs: 2, warmup: 0, timeLimitMs: 60_000 });
+    const none = await measure({
+      benchCase,
+      engine: "ts",
+      runs: 2,
+      warmup: 0,
+      gcBetween: false,
+      timeLimitMs: 60_000,
+    });
     expect(none.coldMs).toBe(none.timesMs[0]);
+    expect(none.gcBetween).toBe(false);
   });
 });
