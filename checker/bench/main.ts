@@ -38,7 +38,7 @@ const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs 
   --warmup N      untimed checks before them, the same for both engines (default ${DEFAULT_WARMUP}; the first
                   check of each process is still timed and reported as "cold"; the 1M-op history has none)
   --no-gc         no full collection (untimed) after each check: timed checks then pay for garbage
-                  collection as a long-running process does, and do not start on a shrunk young generation
+                  collection as a long-running process does, and V8 keeps the code it optimized
   --engines LIST  wasm, ts or both (default wasm,ts)
   --skip-million  leave out the 1,000,000-op history
   --million-runs N  checks per engine of the 1,000,000-op history (default 3)
