@@ -16,7 +16,11 @@ interface BenchOptions {
   runs: number;
   /** Untimed checks before the timed ones, per case and engine (the first is reported as the cold check). */
   warmup: number;
-  /** A full collection, untimed, after every check (default; --no-gc turns it off). */
+  /**
+   * A full collection, untimed, after every check (--gc; off by default: a forced collection made V8 drop
+   * and recompile the TS engine's optimized code, over 300 checks of kv c10-ok 182 optimizations instead
+   * of 42, which slowed the TS engine ~3x and flattered the wasm one).
+   */
   gcBetween: boolean;
   /** Checks per engine of the 1,000,000-op history (each takes tens of seconds). */
   millionRuns: number;
@@ -37,8 +41,9 @@ const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs 
   --runs N        timed checks per case and engine (median reported; default 5)
   --warmup N      untimed checks before them, the same for both engines (default ${DEFAULT_WARMUP}; the first
                   check of each process is still timed and reported as "cold"; the 1M-op history has none)
-  --no-gc         no full collection (untimed) after each check: timed checks then pay for garbage
-                  collection as a long-running process does, and V8 keeps the code it optimized
+  --gc            a full collection (untimed) after each check (default: none, so timed checks pay for
+                  garbage collection as a long-running process does, and V8 keeps the code it optimized;
+                  forcing one made V8 recompile the TS engine's code and slowed it ~3x)
   --engines LIST  wasm, ts or both (default wasm,ts)
   --skip-million  leave out the 1,000,000-op history
   --million-runs N  checks per engine of the 1,000,000-op history (default 3)
@@ -60,7 +65,7 @@ function parseArgs(argv: string[], root: string): BenchOptions {
   const options: BenchOptions = {
     runs: 5,
     warmup: DEFAULT_WARMUP,
-    gcBetween: true,
+    gcBetween: false,
     millionRuns: 3,
     engines: ["wasm", "ts"],
     quick: false,
@@ -78,6 +83,7 @@ function parseArgs(argv: string[], root: string): BenchOptions {
     };
     if (arg === "--quick") options.quick = true;
     else if (arg === "--skip-million") options.skipMillion = true;
+    else if (arg === "--gc") options.gcBetween = true;
     else if (arg === "--no-gc") options.gcBetween = false;
     else if (arg === "--only") options.only = new RegExp(value());
     else if (arg === "--runs") {
@@ -185,8 +191,8 @@ async function benchMain(): Promise<void> {
       ` (the 1M-op history: no warm-up, median of ${Math.min(options.runs, options.millionRuns)});` +
       ` "cold" is the first check of the process (engine load and JIT warm-up included), timed apart;` +
       (options.gcBetween
-        ? " a full collection (untimed) after every check"
-        : " no forced collection between checks (--no-gc)"),
+        ? " a full collection (untimed) after every check (--gc)"
+        : " no forced collection between checks"),
   );
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}`,
