@@ -16,6 +16,8 @@ interface BenchOptions {
   runs: number;
   /** Untimed checks before the timed ones, per case and engine (the first is reported as the cold check). */
   warmup: number;
+  /** The warm-up lasts at least this long (ms), in more checks when they are short. */
+  warmupMs: number;
   /**
    * A full collection, untimed, after every check (--gc; off by default: a forced collection made V8 drop
    * and recompile the TS engine's optimized code, over 300 checks of kv c10-ok 182 optimizations instead
@@ -33,6 +35,7 @@ interface BenchOptions {
 }
 
 const DEFAULT_WARMUP = 3;
+const DEFAULT_WARMUP_MS = 500;
 
 const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs N] [--warmup N] [--engines wasm,ts]
                                   [--skip-million] [--time-limit SECONDS] [--out FILE]
@@ -41,6 +44,8 @@ const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs 
   --runs N        timed checks per case and engine (median reported; default 5)
   --warmup N      untimed checks before them, the same for both engines (default ${DEFAULT_WARMUP}; the first
                   check of each process is still timed and reported as "cold"; the 1M-op history has none)
+  --warmup-ms MS  and the warm-up goes on until it has lasted MS ms (default ${DEFAULT_WARMUP_MS}; at most 2000
+                  checks): sub-millisecond checks need hundreds of checks before V8 has optimized their code
   --gc            a full collection (untimed) after each check (default: none, so timed checks pay for
                   garbage collection as a long-running process does, and V8 keeps the code it optimized;
                   forcing one made V8 recompile the TS engine's code and slowed it ~3x)
@@ -65,6 +70,7 @@ function parseArgs(argv: string[], root: string): BenchOptions {
   const options: BenchOptions = {
     runs: 5,
     warmup: DEFAULT_WARMUP,
+    warmupMs: DEFAULT_WARMUP_MS,
     gcBetween: false,
     millionRuns: 3,
     engines: ["wasm", "ts"],
@@ -91,6 +97,9 @@ function parseArgs(argv: string[], root: string): BenchOptions {
       runsGiven = true;
       if (!Number.isInteger(options.runs) || options.runs < 1)
         throw new Error(`--runs must be a positive integer\n${USAGE}`);
+    } else if (arg === "--warmup-ms") {
+      options.warmupMs = Number(value());
+      if (!(options.warmupMs >= 0)) throw new Error(`--warmup-ms must be a number >= 0\n${USAGE}`);
     } else if (arg === "--warmup") {
       options.warmup = Number(value());
       if (!Number.isInteger(options.warmup) || options.warmup < 0)
@@ -187,7 +196,7 @@ async function benchMain(): Promise<void> {
   const cases = selectCases([...publishedCases(dataDir), ...syntheticCases()], options);
   console.log(
     `checker benchmark: ${cases.length} cases x ${options.engines.join("+")}; per case and engine, in a fresh process:` +
-      ` ${options.warmup} untimed warm-up checks, then the median of ${options.runs} timed checks` +
+      ` at least ${options.warmup} untimed warm-up checks lasting at least ${options.warmupMs} ms in all, then the median of ${options.runs} timed checks` +
       ` (the 1M-op history: no warm-up, median of ${Math.min(options.runs, options.millionRuns)});` +
       ` "cold" is the first check of the process (engine load and JIT warm-up included), timed apart;` +
       (options.gcBetween
@@ -210,10 +219,11 @@ async function benchMain(): Promise<void> {
         engine,
         runs,
         warmup,
+        warmupMs: million ? 0 : options.warmupMs,
         gcBetween: options.gcBetween,
         timeLimitMs: options.timeLimitMs,
       };
-      const budget = (runs + warmup) * options.timeLimitMs + 120_000;
+      const budget = (runs + warmup) * options.timeLimitMs + options.warmupMs + 120_000;
       const r = await runWorker(request, budget);
       entry[engine] = r;
       process.stderr.write(`[${i + 1}/${cases.length}] ${benchCase.id} ${engine}: ${brief(r)}\n`);
@@ -236,12 +246,14 @@ async function benchMain(): Promise<void> {
     },
     runs: options.runs,
     warmup: options.warmup,
+    warmupMs: options.warmupMs,
     gcBetween: options.gcBetween,
     millionRuns: options.millionRuns,
     timeLimitMs: options.timeLimitMs,
     note:
       "times: wall time of check() alone (parsing/generation excluded), ms. Per case and engine, in a fresh child" +
-      " process: `warmup` untimed checks, then `runs` timed ones (medianMs is their median); coldMs is the first" +
+      " process: at least `warmup` untimed checks lasting at least `warmupMs` in all (each case's own count is its" +
+      " result's `warmup`), then `runs` timed ones (medianMs is their median); coldMs is the first" +
       " check of the process (engine load and JIT warm-up included). The 1M-op history: no warm-up. slowestFiles" +
       " ranks the published files by the slower of the two engines' medians. gcBetween: a full collection (untimed)" +
       " after every check. memory: peak RSS of the child process",

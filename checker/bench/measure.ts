@@ -21,6 +21,12 @@ export interface WorkerRequest {
   /** Untimed checks before the timed ones; the first check of the process is still timed, as coldMs. */
   warmup: number;
   /**
+   * And the warm-up goes on until it has lasted this long (ms; at most MAX_WARMUP_CHECKS checks): a check
+   * of a small file takes well under a millisecond, and three of them leave V8 still optimizing the code
+   * during the timed checks, so short cases get more warm-up checks, long ones no more than `warmup`.
+   */
+  warmupMs: number;
+  /**
    * A full collection (untimed) after every check, so no check pays for another's garbage. It is not
    * free for the next check: V8 re-optimizes code after it (kv c10-ok, one process, 300 checks with ts:
    * 182 optimizations with it, 42 without; the median of the last 5 checks: ts 1.5-2.0 ms vs 0.45,
@@ -103,6 +109,9 @@ function collectGarbage(): void {
   if (gc) gc();
 }
 
+/** The most warm-up checks a time-based warm-up runs. */
+export const MAX_WARMUP_CHECKS = 2_000;
+
 export async function measure(request: WorkerRequest): Promise<WorkerResult> {
   const c = request.benchCase;
   const loadStart = performance.now();
@@ -129,10 +138,16 @@ export async function measure(request: WorkerRequest): Promise<WorkerResult> {
       timeLimitMs: request.timeLimitMs,
     });
   let coldMs: number | undefined;
-  for (let w = 0; w < request.warmup; w++) {
+  let warmups = 0;
+  const warmupStart = performance.now();
+  while (
+    warmups < request.warmup ||
+    (warmups > 0 && warmups < MAX_WARMUP_CHECKS && performance.now() - warmupStart < request.warmupMs)
+  ) {
     const t0 = performance.now();
     checkOnce();
     coldMs ??= performance.now() - t0;
+    warmups++;
     if (request.gcBetween) collectGarbage();
   }
   for (let run = 0; run < request.runs; run++) {
@@ -156,7 +171,7 @@ export async function measure(request: WorkerRequest): Promise<WorkerResult> {
     timesMs,
     medianMs: median(timesMs),
     coldMs: coldMs ?? Number.NaN,
-    warmup: request.warmup,
+    warmup: warmups,
     gcBetween: request.gcBetween,
     reportedMs,
     verdicts,

@@ -92,6 +92,7 @@ describe("checker bench report", () => {
       engine: "ts",
       runs: 2,
       warmup: 2,
+      warmupMs: 0,
       gcBetween: true,
       timeLimitMs: 60_000,
     });
@@ -105,10 +106,25 @@ describe("checker bench report", () => {
       engine: "ts",
       runs: 2,
       warmup: 0,
+      warmupMs: 1_000,
       gcBetween: false,
       timeLimitMs: 60_000,
     });
+    // no warm-up count means no warm-up at all, whatever its time
+    expect(none.warmup).toBe(0);
     expect(none.coldMs).toBe(none.timesMs[0]);
     expect(none.gcBetween).toBe(false);
+    // a time-based warm-up runs more checks than the count when they are short, and the cold one is first
+    const timed = await measure({
+      benchCase,
+      engine: "ts",
+      runs: 2,
+      warmup: 1,
+      warmupMs: 150,
+      gcBetween: false,
+      timeLimitMs: 60_000,
+    });
+    expect(timed.warmup).toBeGreaterThan(1);
+    expect(timed.timesMs).toHaveLength(2);
   });
 });
