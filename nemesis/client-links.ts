@@ -12,7 +12,7 @@
 
 import type { Host } from "./hosts.js";
 import { runTag } from "./hosts.js";
-import { iptablesIn } from "./iptables.js";
+import { iptablesIn, NatOutputChains } from "./iptables.js";
 import type { Ledger } from "./ledger.js";
 import { peerDnatArgs } from "./peer-links.js";
 import type { ProxyFaults } from "./proxy.js";
@@ -37,7 +37,7 @@ export type LinkStats = { connections: number; open: number; resets: number };
 export class ClientLinks {
   /** host name -> its helper (a promise, so concurrent fronts start one helper per host). */
   private readonly helpers = new Map<string, Promise<ProxyHelper>>();
-  private readonly chains = new Map<string, { chain: number; jump: number }>();
+  private readonly chains: NatOutputChains;
   private readonly chainsReady = new Map<string, Promise<void>>();
   /** server name -> the hosts whose helper has a route to it. */
   private readonly routes = new Map<string, Set<string>>();
@@ -49,6 +49,7 @@ export class ClientLinks {
     runId: string,
   ) {
     this.chain = clientChainName(runId);
+    this.chains = new NatOutputChains(ledger, this.chain);
   }
 
   /** Routes the new connections of each namespaced host in `hosts` to `server` through the host's helper. */
@@ -138,16 +139,7 @@ export class ClientLinks {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const [ns, h] of this.chains) {
-      if (h.jump >= 0) {
-        await iptablesIn(ns, ["-t", "nat", "-D", "OUTPUT", "-j", this.chain]).catch(() => {});
-        this.ledger.removed(h.jump);
-      }
-      await iptablesIn(ns, ["-t", "nat", "-F", this.chain]).catch(() => {});
-      await iptablesIn(ns, ["-t", "nat", "-X", this.chain]).catch(() => {});
-      this.ledger.removed(h.chain);
-    }
-    this.chains.clear();
+    await this.chains.dispose();
     this.chainsReady.clear();
     const hs = await Promise.allSettled(this.helpers.values());
     await Promise.all(hs.map((r) => (r.status === "fulfilled" ? r.value.stop(2_000) : undefined)));
@@ -179,21 +171,7 @@ export class ClientLinks {
   }
 
   private async makeChain(ns: string): Promise<void> {
-    const chain = this.ledger.willCreate({
-      kind: "iptables-chain",
-      netns: ns,
-      table: "nat",
-      chain: this.chain,
-    });
-    this.chains.set(ns, { chain, jump: -1 });
-    await iptablesIn(ns, ["-t", "nat", "-N", this.chain]);
-    const jump = this.ledger.willCreate({
-      kind: "iptables-rule",
-      netns: ns,
-      table: "nat",
-      args: ["OUTPUT", "-j", this.chain],
-    });
-    this.chains.set(ns, { chain, jump });
-    await iptablesIn(ns, ["-t", "nat", "-I", "OUTPUT", "1", "-j", this.chain]);
+    await this.chains.create(ns);
+    await this.chains.jump(ns);
   }
 }

@@ -1,5 +1,6 @@
 // Packet filtering inside the run's network namespaces (DESIGN.md section 7): one chain of the run's own per
-// namespace, jumped to from INPUT, holding the DROP rules of partitions and packet loss. Healing flushes the
+// namespace, jumped to from INPUT, holding the DROP rules of partitions and packet loss; and the nat chains
+// (jumped to from OUTPUT) that hold the delay fronts' DNAT rules. Healing flushes the
 // run's chains, so it removes exactly the run's rules and nothing else; dispose removes the jumps and chains.
 // The chain and its jump are written to the ledger before they are created.
 // It must never touch a chain it did not create, run iptables through a shell, or act on a host without a
@@ -132,4 +133,60 @@ function requireNetns(host: Host): string {
     );
   }
   return host.netns;
+}
+
+/**
+ * One nat chain of the run per namespace, jumped to first from OUTPUT (the delay fronts' DNAT rules): each
+ * step written to the ledger before it is made, and all of it removed by `dispose` (jump, rules, chain).
+ * Rules may be added between `create` and `jump`, so a chain goes live only once it is complete.
+ */
+export class NatOutputChains {
+  private readonly made = new Map<string, { chain: number; jump: number }>();
+
+  private readonly table = "nat";
+  private readonly from = "OUTPUT";
+
+  constructor(
+    private readonly ledger: Ledger,
+    readonly chain: string,
+  ) {}
+
+  /** Creates the (empty) chain in `ns`. */
+  async create(ns: string): Promise<void> {
+    const chain = this.ledger.willCreate({
+      kind: "iptables-chain",
+      netns: ns,
+      table: this.table,
+      chain: this.chain,
+    });
+    this.made.set(ns, { chain, jump: -1 });
+    await iptablesIn(ns, ["-t", this.table, "-N", this.chain]);
+  }
+
+  /** Puts the jump to the chain first in `from`, in `ns` (after `create`). */
+  async jump(ns: string): Promise<void> {
+    const made = this.made.get(ns);
+    if (!made) throw new Error(`${this.chain} was not created in ${ns}`);
+    made.jump = this.ledger.willCreate({
+      kind: "iptables-rule",
+      netns: ns,
+      table: this.table,
+      args: [this.from, "-j", this.chain],
+    });
+    await iptablesIn(ns, ["-t", this.table, "-I", this.from, "1", "-j", this.chain]);
+  }
+
+  /** Removes every jump and chain made (safe twice; errors of a gone namespace are ignored). */
+  async dispose(): Promise<void> {
+    for (const [ns, h] of this.made) {
+      if (h.jump >= 0) {
+        await iptablesIn(ns, ["-t", this.table, "-D", this.from, "-j", this.chain]).catch(() => {});
+        this.ledger.removed(h.jump);
+      }
+      await iptablesIn(ns, ["-t", this.table, "-F", this.chain]).catch(() => {});
+      await iptablesIn(ns, ["-t", this.table, "-X", this.chain]).catch(() => {});
+      this.ledger.removed(h.chain);
+    }
+    this.made.clear();
+  }
 }

@@ -12,7 +12,7 @@
 
 import type { Host, HostNetwork } from "./hosts.js";
 import { runTag } from "./hosts.js";
-import { iptablesIn } from "./iptables.js";
+import { iptablesIn, NatOutputChains } from "./iptables.js";
 import type { Ledger } from "./ledger.js";
 import { PEER_PROXY_UID, type PeerRoute } from "./peer-proxy-protocol.js";
 import type { ProxyFaults } from "./proxy.js";
@@ -118,7 +118,7 @@ export function peerLinkHook(
 
 export class PeerLinks {
   private readonly helpers = new Map<string, ProxyHelper>();
-  private readonly chains = new Map<string, { chain: number; jump: number }>();
+  private readonly chains: NatOutputChains;
   /** What each member's links are set to (a link takes the worse of its two ends). */
   private readonly wanted = new Map<string, Partial<ProxyFaults>>();
   private disposed = false;
@@ -130,6 +130,7 @@ export class PeerLinks {
     readonly members: readonly PeerMember[],
   ) {
     this.chain = peerChainName(runId);
+    this.chains = new NatOutputChains(ledger, this.chain);
   }
 
   /** The run's peer fronts, if its provisioner made them. */
@@ -193,16 +194,7 @@ export class PeerLinks {
     if (this.disposed) return;
     this.disposed = true;
     if (registry.get(this.runId) === this) registry.delete(this.runId);
-    for (const [ns, h] of this.chains) {
-      if (h.jump >= 0) {
-        await iptablesIn(ns, ["-t", "nat", "-D", "OUTPUT", "-j", this.chain]).catch(() => {});
-        this.ledger.removed(h.jump);
-      }
-      await iptablesIn(ns, ["-t", "nat", "-F", this.chain]).catch(() => {});
-      await iptablesIn(ns, ["-t", "nat", "-X", this.chain]).catch(() => {});
-      this.ledger.removed(h.chain);
-    }
-    this.chains.clear();
+    await this.chains.dispose();
     await Promise.all([...this.helpers.values()].map((h) => h.stop(2_000)));
     this.helpers.clear();
   }
@@ -229,26 +221,12 @@ export class PeerLinks {
     const opened = await this.helpers.get(m.name)!.ask({ type: "open", listen: m.host.address, routes });
     if (opened.type !== "opened")
       throw new Error(`peer proxy of ${m.name}: unexpected answer ${opened.type}`);
-    const chain = this.ledger.willCreate({
-      kind: "iptables-chain",
-      netns: ns,
-      table: "nat",
-      chain: this.chain,
-    });
-    this.chains.set(ns, { chain, jump: -1 });
-    await iptablesIn(ns, ["-t", "nat", "-N", this.chain]);
+    await this.chains.create(ns);
     for (const r of routes)
       await iptablesIn(
         ns,
         peerDnatArgs(this.chain, r, { address: m.host.address, port: opened.ports[r.to] }),
       );
-    const jump = this.ledger.willCreate({
-      kind: "iptables-rule",
-      netns: ns,
-      table: "nat",
-      args: ["OUTPUT", "-j", this.chain],
-    });
-    this.chains.set(ns, { chain, jump });
-    await iptablesIn(ns, ["-t", "nat", "-I", "OUTPUT", "1", "-j", this.chain]);
+    await this.chains.jump(ns);
   }
 }
