@@ -2,9 +2,8 @@
 // proxy helper (nemesis/peer-proxy-main.ts) over the helper's IPC channel, and the helper's argv. Types and one pure function only: it must never
 // start, signal or talk to a process itself.
 
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { tsxLoader } from "./processes.js";
 import type { ProxyFaults } from "./proxy.js";
 
 /** The uid the helper runs as once it listens: its own upstream connections are told apart by it. */
@@ -42,15 +41,4 @@ export function peerProxyArgv(): string[] {
   const main = self.replace(/peer-proxy-protocol\.(ts|js)$/, (_m, ext: string) => `peer-proxy-main.${ext}`);
   if (self.endsWith(".ts")) return [process.execPath, "--import", tsxLoader(), main];
   return [process.execPath, main];
-}
-
-/** tsx's ESM loader as a file URL (import.meta.resolve is missing under some test runners). */
-function tsxLoader(): string {
-  try {
-    if (typeof import.meta.resolve === "function") return import.meta.resolve("tsx");
-  } catch {
-    // fall through
-  }
-  const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
-  return pathToFileURL(join(dirname(pkg), "dist", "loader.mjs")).href;
 }

@@ -7,6 +7,9 @@
 
 import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { findIp, type Host } from "./hosts.js";
 import type { Ledger } from "./ledger.js";
 
@@ -193,4 +196,15 @@ export async function waitUntil(
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
     delay = Math.min(delay * 2, 200);
   }
+}
+
+/** tsx's ESM loader as a file URL (import.meta.resolve is missing under some test runners). */
+export function tsxLoader(): string {
+  try {
+    if (typeof import.meta.resolve === "function") return import.meta.resolve("tsx");
+  } catch {
+    // fall through
+  }
+  const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
+  return pathToFileURL(join(dirname(pkg), "dist", "loader.mjs")).href;
 }

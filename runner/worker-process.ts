@@ -3,13 +3,11 @@
 // requests over IPC and waits for each answer with a deadline. A worker that exits or misses a deadline
 // is killed by its pid; the caller then starts a fresh one. It must never wait without a deadline.
 
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { Endpoints } from "../backends/registry.js";
 import type { Host } from "../nemesis/hosts.js";
 import type { Ledger } from "../nemesis/ledger.js";
-import { type HostProcess, spawnOnHost } from "../nemesis/processes.js";
+import { type HostProcess, spawnOnHost, tsxLoader } from "../nemesis/processes.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
 
 export interface WorkerOptions {
@@ -51,17 +49,6 @@ export function workerArgv(): string[] {
     ];
   }
   return [process.execPath, ...WORKER_V8_FLAGS, self.replace(/worker-process\.js$/, "worker.js")];
-}
-
-/** tsx's ESM loader as a file URL (import.meta.resolve is missing under some test runners). */
-function tsxLoader(): string {
-  try {
-    if (typeof import.meta.resolve === "function") return import.meta.resolve("tsx");
-  } catch {
-    // fall through
-  }
-  const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
-  return pathToFileURL(join(dirname(pkg), "dist", "loader.mjs")).href;
 }
 
 export class WorkerProcess {
