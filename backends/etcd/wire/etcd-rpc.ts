@@ -22,17 +22,21 @@ interface Codec {
   response: protobuf.Type;
 }
 
-const codecs = new Map<string, Codec>();
-
-function codec(requestName: string, responseName: string): Codec {
-  const key = `${requestName}>${responseName}`;
-  let c = codecs.get(key);
-  if (!c) {
-    c = { request: type(requestName), response: type(responseName) };
-    codecs.set(key, c);
-  }
-  return c;
+/** A call's message types, looked up in the proto once, at the first call (the proto is parsed then). */
+function codec(requestName: string, responseName: string): () => Codec {
+  let c: Codec | undefined;
+  return () => {
+    c ??= { request: type(requestName), response: type(responseName) };
+    return c;
+  };
 }
+
+const LEASE_GRANT = codec("LeaseGrantRequest", "LeaseGrantResponse");
+const LEASE_KEEPALIVE = codec("LeaseKeepAliveRequest", "LeaseKeepAliveResponse");
+const LEASE_REVOKE = codec("LeaseRevokeRequest", "LeaseRevokeResponse");
+const RANGE = codec("RangeRequest", "RangeResponse");
+const STATUS = codec("StatusRequest", "StatusResponse");
+const TXN = codec("TxnRequest", "TxnResponse");
 
 function encode(c: Codec, request: Record<string, unknown>): Uint8Array {
   return c.request.encode(c.request.fromObject(request)).finish();
@@ -61,7 +65,7 @@ export class EtcdMember {
 
   /** A new lease of `ttlSeconds`; its ID. */
   async leaseGrant(ttlSeconds: number, timeoutMs: number): Promise<{ id: string; ttl: number }> {
-    const c = codec("LeaseGrantRequest", "LeaseGrantResponse");
+    const c = LEASE_GRANT();
     const res = decode(
       c,
       await this.channel.unary("/etcdserverpb.Lease/LeaseGrant", encode(c, { TTL: ttlSeconds }), timeoutMs),
@@ -72,7 +76,7 @@ export class EtcdMember {
 
   /** One keepalive of a lease: its TTL in seconds afterwards (0: the lease is gone). */
   async leaseKeepAlive(leaseId: string, timeoutMs: number): Promise<number> {
-    const c = codec("LeaseKeepAliveRequest", "LeaseKeepAliveResponse");
+    const c = LEASE_KEEPALIVE();
     const bytes = await this.channel.streamOnce(
       "/etcdserverpb.Lease/LeaseKeepAlive",
       encode(c, { ID: leaseId }),
@@ -82,7 +86,7 @@ export class EtcdMember {
   }
 
   async leaseRevoke(leaseId: string, timeoutMs: number): Promise<void> {
-    const c = codec("LeaseRevokeRequest", "LeaseRevokeResponse");
+    const c = LEASE_REVOKE();
     await this.channel.unary("/etcdserverpb.Lease/LeaseRevoke", encode(c, { ID: leaseId }), timeoutMs);
   }
 
@@ -112,7 +116,7 @@ export class EtcdMember {
 
   /** The value of `key`, or null when it does not exist (a linearizable read). */
   async get(key: string, timeoutMs: number): Promise<string | null> {
-    const c = codec("RangeRequest", "RangeResponse");
+    const c = RANGE();
     const res = decode(
       c,
       await this.channel.unary("/etcdserverpb.KV/Range", encode(c, { key: Buffer.from(key) }), timeoutMs),
@@ -122,7 +126,7 @@ export class EtcdMember {
 
   /** This member's id and the leader it knows ("0": none). */
   async status(timeoutMs: number): Promise<{ member: string; leader: string }> {
-    const c = codec("StatusRequest", "StatusResponse");
+    const c = STATUS();
     const res = decode(
       c,
       await this.channel.unary("/etcdserverpb.Maintenance/Status", encode(c, {}), timeoutMs),
@@ -135,7 +139,7 @@ export class EtcdMember {
   }
 
   private async txn(request: Record<string, unknown>, timeoutMs: number): Promise<TxnAnswer> {
-    const c = codec("TxnRequest", "TxnResponse");
+    const c = TXN();
     const res = decode(c, await this.channel.unary("/etcdserverpb.KV/Txn", encode(c, request), timeoutMs));
     return { succeeded: res.succeeded, revision: res.header.revision };
   }
