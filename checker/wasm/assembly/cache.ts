@@ -1,8 +1,10 @@
-// The memo cache of (linearized bitset, state): an open-addressing table of indexes into an arena of
-// entries. The caller passes the Zobrist hash of the bitset (already updated), so a bitset is compared
-// only when the full hash and the state match. It must never hold more than ctx.maxEntries entries, and
-// no single insert may pay for a whole resize (the scheduler's time limit is read between slices): the
-// arena grows by chunks that never move, and the slot table is rehashed a few slots per insert.
+// The memo cache of (linearized bitset, state): an open-addressing table of slots (the entry's full 64-bit
+// hash beside its index) over an arena of entries. The caller passes the Zobrist hash of the bitset (already
+// updated); a probe compares hashes in the table itself, so an entry is read only when its hash matches
+// (nearly always a hit), and the state and bitset are compared then. It must never hold more than
+// ctx.maxEntries entries, and no single insert may pay for a large resize (the scheduler's time limit is
+// read between slices): the arena grows by chunks that never move, and a large slot table is rehashed a
+// few slots per insert (a small one, under 64K slots, at once).
 
 import { Ctx } from "./context";
 
@@ -19,6 +21,8 @@ const CHUNK_ENTRIES: i32 = 1 << CHUNK_SHIFT;
 const CHUNK_MASK: i32 = CHUNK_ENTRIES - 1;
 /** Old-table slots moved to the new table per insert while a rehash is under way (>= 2 suffices). */
 const MIGRATE_PER_INSERT: i32 = 8;
+/** Slot tables smaller than this are rehashed at once when they grow (see startGrowth). */
+const SMALL_TABLE_SLOTS: i32 = 1 << 16;
 
 // c.cacheArena is the chunk directory; c.cacheCapacity the number of entries its chunks hold.
 
@@ -26,8 +30,16 @@ const MIGRATE_PER_INSERT: i32 = 8;
   return <u64>CHUNK_ENTRIES * <u64>c.cacheStride;
 }
 
+/** Bytes per table slot: the hash (u64) and the entry's index + 1 (i32; 0 = empty), padded. */
+const SLOT_BYTES: i32 = 16;
+const SLOT_SHIFT: i32 = 4;
+
 @inline function cacheBytes(c: Ctx): u64 {
-  return <u64>c.cacheCapacity * <u64>c.cacheStride + (<u64>c.tableMask + 1) * 4;
+  return <u64>c.cacheCapacity * <u64>c.cacheStride + (<u64>c.tableMask + 1) * <u64>SLOT_BYTES;
+}
+
+@inline function slotPointer(table: usize, slot: i32): usize {
+  return table + (<usize>slot << SLOT_SHIFT);
 }
 
 @inline function entryAt(c: Ctx, idx: i32): usize {
@@ -62,9 +74,9 @@ export function cacheInit(c: Ctx): void {
   memory.fill(c.cacheArena, 0, <usize>chunks << alignof<usize>());
   c.cacheCapacity = 0;
   c.cacheCount = 0;
-  c.tableMask = 2047;
-  c.table = heap.alloc(2048 * 4);
-  memory.fill(c.table, 0, 2048 * 4);
+  c.tableMask = 1023;
+  c.table = heap.alloc(1024 * SLOT_BYTES);
+  memory.fill(c.table, 0, 1024 * SLOT_BYTES);
   c.oldTable = 0;
   c.oldMask = 0;
   c.migrated = 0;
@@ -85,29 +97,40 @@ export function cacheFree(c: Ctx): void {
   c.oldTable = 0;
 }
 
-/** Start a rehash into a table twice the size; the old table stays probed until it is moved over. */
+/**
+ * Grow the slot table. A small one (below SMALL_TABLE_SLOTS) is rehashed at once into one four times its
+ * size: that costs little, and the probes need not look in two tables meanwhile. A large one is rehashed
+ * into one twice its size, incrementally: the old table stays probed until it is moved over.
+ */
 function startGrowth(c: Ctx): void {
-  const size = (c.tableMask + 1) * 2;
-  const table = heap.alloc(<usize>size * 4);
-  memory.fill(table, 0, <usize>size * 4);
-  allCachesBytes += <u64>(c.tableMask + 1) * 4;
+  const oldSize = c.tableMask + 1;
+  const small = oldSize < SMALL_TABLE_SLOTS;
+  const size = small ? oldSize * 4 : oldSize * 2;
+  const table = heap.alloc(<usize>size << SLOT_SHIFT);
+  memory.fill(table, 0, <usize>size << SLOT_SHIFT);
+  allCachesBytes += <u64>(size - oldSize) * <u64>SLOT_BYTES;
   c.oldTable = c.table;
   c.oldMask = c.tableMask;
   c.migrated = 0;
   c.table = table;
   c.tableMask = size - 1;
+  if (small) migrate(c, oldSize);
 }
 
-/** Move a few more old slots into the new table; free the old table when all are moved. */
-function migrate(c: Ctx): void {
-  const end = min(c.migrated + MIGRATE_PER_INSERT, c.oldMask + 1);
+/** Move `count` more old slots into the new table; free the old table when all are moved. */
+function migrate(c: Ctx, count: i32): void {
+  const end = min(c.migrated + count, c.oldMask + 1);
   const mask = c.tableMask;
   for (let s = c.migrated; s < end; s++) {
-    const idx = load<i32>(c.oldTable + (<usize>s << 2));
+    const from = slotPointer(c.oldTable, s);
+    const idx = load<i32>(from, 8);
     if (idx == 0) continue;
-    let slot = slotOf(load<u64>(entryAt(c, idx - 1)), mask);
-    while (load<i32>(c.table + (<usize>slot << 2)) != 0) slot = (slot + 1) & mask;
-    store<i32>(c.table + (<usize>slot << 2), idx);
+    const h = load<u64>(from);
+    let slot = slotOf(h, mask);
+    while (load<i32>(slotPointer(c.table, slot), 8) != 0) slot = (slot + 1) & mask;
+    const to = slotPointer(c.table, slot);
+    store<u64>(to, h);
+    store<i32>(to, idx, 8);
   }
   c.migrated = end;
   if (end > c.oldMask) {
@@ -116,10 +139,11 @@ function migrate(c: Ctx): void {
   }
 }
 
-/** Whether the entry at `idx` (1-based) is this configuration. */
-@inline function matches(c: Ctx, idx: i32, h: u64, s0: i64, s1: i64, s2: i64, s3: i64): bool {
+/** Whether the entry at `idx` (1-based), whose hash is this configuration's, is this configuration. */
+@inline function matches(c: Ctx, idx: i32, wide: bool, s0: i64, s1: i64, s2: i64, s3: i64): bool {
   const ep = entryAt(c, idx - 1);
-  if (load<u64>(ep) != h || load<i64>(ep, 8) != s0 || load<i64>(ep, 16) != s1 || load<i64>(ep, 24) != s2 || load<i64>(ep, 32) != s3) return false;
+  if (load<i64>(ep, 8) != s0) return false;
+  if (wide && (load<i64>(ep, 16) != s1 || load<i64>(ep, 24) != s2 || load<i64>(ep, 32) != s3)) return false;
   const bp = ep + 40;
   const bits = c.bits;
   for (let w: i32 = 0; w < c.words; w++) {
@@ -128,32 +152,39 @@ function migrate(c: Ctx): void {
   return true;
 }
 
-/** 1: inserted (new configuration); 0: already seen; 2: not inserted, the entry limit is reached. */
-export function cacheInsertIfAbsent(c: Ctx, zobrist: u64, s0: i64, s1: i64, s2: i64, s3: i64): i32 {
-  const h = zobrist ^ stateHash(s0, s1, s2, s3);
+/**
+ * 1: inserted (new configuration); 0: already seen; 2: not inserted, the entry limit is reached.
+ * W = u32: the state is s0 alone (s1..s3 are the same in every entry of the context), so only s0 is
+ * hashed and compared; W = u64: all four words.
+ */
+@inline export function cacheInsertIfAbsent<W>(c: Ctx, zobrist: u64, s0: i64, s1: i64, s2: i64, s3: i64): i32 {
+  const wide = sizeof<W>() == 8;
+  const h = zobrist ^ (wide ? stateHash(s0, s1, s2, s3) : <u64>s0 * 0x9e3779b97f4a7c15);
   const mask = c.tableMask;
   const table = c.table;
   let slot = slotOf(h, mask);
   while (true) {
-    const idx = load<i32>(table + (<usize>slot << 2));
+    const sp = slotPointer(table, slot);
+    const idx = load<i32>(sp, 8);
     if (idx == 0) break;
-    if (matches(c, idx, h, s0, s1, s2, s3)) return 0;
+    if (load<u64>(sp) == h && matches(c, idx, wide, s0, s1, s2, s3)) return 0;
     slot = (slot + 1) & mask;
   }
   // Entries not yet moved over are found in the old table (moved ones are in both: either hit is right).
   if (c.oldTable != 0) {
     let old = slotOf(h, c.oldMask);
     while (true) {
-      const idx = load<i32>(c.oldTable + (<usize>old << 2));
+      const sp = slotPointer(c.oldTable, old);
+      const idx = load<i32>(sp, 8);
       if (idx == 0) break;
-      if (matches(c, idx, h, s0, s1, s2, s3)) return 0;
+      if (load<u64>(sp) == h && matches(c, idx, wide, s0, s1, s2, s3)) return 0;
       old = (old + 1) & c.oldMask;
     }
   }
   if (c.cacheCount >= c.maxEntries) return 2;
   if (c.cacheCount == c.cacheCapacity) {
     // One more chunk (and, soon after, a doubled slot table) must fit in the budget of all caches.
-    const extra = chunkBytes(c) + (<u64>c.tableMask + 1) * 8;
+    const extra = chunkBytes(c) + (<u64>c.tableMask + 1) * <u64>(2 * SLOT_BYTES);
     if (allCachesBytes + extra > ALL_CACHES_MAX_BYTES) return 2;
     const chunk = heap.alloc(<usize>chunkBytes(c));
     store<usize>(c.cacheArena + (<usize>(c.cacheCapacity >> CHUNK_SHIFT) << alignof<usize>()), chunk);
@@ -167,9 +198,13 @@ export function cacheInsertIfAbsent(c: Ctx, zobrist: u64, s0: i64, s1: i64, s2: 
   store<i64>(ep, s1, 16);
   store<i64>(ep, s2, 24);
   store<i64>(ep, s3, 32);
-  memory.copy(ep + 40, c.bits, <usize>c.words << 3);
-  store<i32>(table + (<usize>slot << 2), idx + 1);
-  if (c.oldTable != 0) migrate(c);
+  // a word loop, not memory.copy: the bitset is a few words, and memory.copy is a call out of wasm code
+  const bits = c.bits;
+  for (let w: i32 = 0; w < c.words; w++) store<u64>(ep + 40 + (<usize>w << 3), load<u64>(bits + (<usize>w << 3)));
+  const sp = slotPointer(table, slot);
+  store<u64>(sp, h);
+  store<i32>(sp, idx + 1, 8);
+  if (c.oldTable != 0) migrate(c, MIGRATE_PER_INSERT);
   else if (c.cacheCount * 2 > c.tableMask) startGrowth(c);
   return 1;
 }

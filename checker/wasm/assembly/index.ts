@@ -4,7 +4,7 @@
 // memory addressed by its pointer, created by `create` and released by `release`.
 // This module must never call out to JS during a search, and never allocate managed objects in the loop.
 
-import { stepModel, g0, g1, g2, g3, gPoint, OP_COMPLETE, OP_DET, OP_D, OP_INVOKE, OP_TIE_CALL, OP_TIE_RETURN, MODEL_KV, MODEL_LEASE_LOCK, kvInitialTuple } from "./models";
+import { stepModel, stepNarrow, g0, g1, g2, g3, gPoint, OP_COMPLETE, OP_DET, OP_D, OP_INVOKE, OP_TIE_CALL, OP_TIE_RETURN, MODEL_KV, MODEL_LEASE_LOCK, kvInitialTuple } from "./models";
 import { Ctx, OP_SIZE, STATUS_RUNNING, STATUS_LINEARIZABLE, STATUS_ILLEGAL, STATUS_MEMORY } from "./context";
 import { cacheInsertIfAbsent, cacheInit, cacheFree } from "./cache";
 import { tupleFree, tupleInit } from "./tuples";
@@ -267,6 +267,16 @@ function recordPrefix(c: Ctx): void {
 export function run(ctx: usize, maxSteps: f64): i32 {
   const c = changetype<Ctx>(ctx);
   if (c.status != STATUS_RUNNING) return c.status;
+  return c.model == MODEL_LEASE_LOCK ? search<u64>(c, maxSteps) : search<u32>(c, maxSteps);
+}
+
+/**
+ * The search loop, compiled twice: W = u64 for lease-lock, whose state is four words; W = u32 for the
+ * other models, whose state is s0 alone (s1..s3 keep their initial values for the whole search, so they
+ * are neither stepped, stacked, hashed nor compared: fewer live values, no spills in the loop).
+ */
+function search<W>(c: Ctx, maxSteps: f64): i32 {
+  const wide = sizeof<W>() == 8;
   const next = c.next;
   const ops = c.ops;
   const zob = c.zob;
@@ -282,11 +292,12 @@ export function run(ctx: usize, maxSteps: f64): i32 {
   let s3 = c.s3;
   let hash = c.hash;
   let depth = c.depth;
+  let remainingDet = c.remainingDet;
   let status = STATUS_RUNNING;
-  const lease = c.model == MODEL_LEASE_LOCK;
+  const lease = wide;
   const mentions = c.mentions;
   while (true) {
-    if (c.remainingDet == 0) {
+    if (remainingDet == 0) {
       status = STATUS_LINEARIZABLE;
       break;
     }
@@ -306,9 +317,9 @@ export function run(ctx: usize, maxSteps: f64): i32 {
       }
       const det = load<i32>(rec + OP_DET) != 0;
       if (
-        stepModel(c, rec, s0, s1, s2, s3, minInvoke) &&
+        (wide ? stepModel(c, rec, s0, s1, s2, s3, minInvoke) : stepNarrow(c, rec, s0)) &&
         // An info op that changes nothing (lease-lock: nothing but a later `now`) need never be placed.
-        (det || g0 != s0 || g1 != s1 || g2 != s2 || (!lease && g3 != s3)) &&
+        (det || g0 != s0 || (wide && (g1 != s1 || g2 != s2))) &&
         // lease-lock: placed this late, some other op could no longer complete in time: a dead end.
         (!lease || gPoint <= firstDeadline(c, cur))
       ) {
@@ -316,22 +327,26 @@ export function run(ctx: usize, maxSteps: f64): i32 {
         const bit: u64 = (<u64>1) << (<u64>(op & 63));
         const h = hash ^ load<u64>(zob + (<usize>op << 3));
         store<u64>(wordPtr, load<u64>(wordPtr) | bit);
-        const inserted = cacheInsertIfAbsent(c, h, g0, g1, g2, g3);
+        const inserted = cacheInsertIfAbsent<W>(c, h, g0, wide ? g1 : 0, wide ? g2 : 0, wide ? g3 : 0);
         if (inserted == 1) {
           store<i32>(stackEntry + (<usize>depth << 2), cur);
           const sp = stackState + (<usize>depth << 5);
           store<i64>(sp, s0);
-          store<i64>(sp, s1, 8);
-          store<i64>(sp, s2, 16);
-          store<i64>(sp, s3, 24);
+          if (wide) {
+            store<i64>(sp, s1, 8);
+            store<i64>(sp, s2, 16);
+            store<i64>(sp, s3, 24);
+          }
           depth++;
           s0 = g0;
-          s1 = g1;
-          s2 = g2;
-          s3 = g3;
+          if (wide) {
+            s1 = g1;
+            s2 = g2;
+            s3 = g3;
+          }
           hash = h;
           lift(c, cur);
-          if (det) c.remainingDet--;
+          if (det) remainingDet--;
           if (mentions != 0) {
             const d = load<i32>(rec + OP_D);
             if (d > 0) store<i32>(mentions + (<usize>d << 2), load<i32>(mentions + (<usize>d << 2)) - 1);
@@ -371,15 +386,17 @@ export function run(ctx: usize, maxSteps: f64): i32 {
       const e = load<i32>(stackEntry + (<usize>depth << 2));
       const sp = stackState + (<usize>depth << 5);
       s0 = load<i64>(sp);
-      s1 = load<i64>(sp, 8);
-      s2 = load<i64>(sp, 16);
-      s3 = load<i64>(sp, 24);
+      if (wide) {
+        s1 = load<i64>(sp, 8);
+        s2 = load<i64>(sp, 16);
+        s3 = load<i64>(sp, 24);
+      }
       const pop = (e - 1) >> 1;
       const wordPtr = bits + (<usize>(pop >> 6) << 3);
       store<u64>(wordPtr, load<u64>(wordPtr) & ~((<u64>1) << (<u64>(pop & 63))));
       hash ^= load<u64>(zob + (<usize>pop << 3));
       unlift(c, e);
-      if (load<i32>(ops + <usize>pop * OP_SIZE + OP_DET) != 0) c.remainingDet++;
+      if (load<i32>(ops + <usize>pop * OP_SIZE + OP_DET) != 0) remainingDet++;
       if (mentions != 0) {
         const d = load<i32>(ops + <usize>pop * OP_SIZE + OP_D);
         if (d > 0) store<i32>(mentions + (<usize>d << 2), load<i32>(mentions + (<usize>d << 2)) + 1);
@@ -394,6 +411,7 @@ export function run(ctx: usize, maxSteps: f64): i32 {
   c.s3 = s3;
   c.hash = hash;
   c.depth = depth;
+  c.remainingDet = remainingDet;
   c.steps += <f64>taken;
   c.status = status;
   return status;

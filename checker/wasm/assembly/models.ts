@@ -170,6 +170,15 @@ function stepKv(c: Ctx, rec: usize, s0: i64): bool {
   return true;
 }
 
+/** The step of a model whose state is s0 alone (every model but lease-lock): it sets g0 only. */
+@inline export function stepNarrow(c: Ctx, rec: usize, s0: i64): bool {
+  const model = c.model;
+  if (model == MODEL_TABLE) return stepTable(c, rec, s0);
+  if (model == MODEL_KV) return stepKv(c, rec, s0);
+  if (model == MODEL_OWNER_MUTEX) return stepOwnerMutex(rec, s0);
+  return false;
+}
+
 @inline export function stepModel(c: Ctx, rec: usize, s0: i64, s1: i64, s2: i64, s3: i64, minInvoke: f64): bool {
   const model = c.model;
   g1 = s1;
