@@ -10,8 +10,10 @@
 // linearizable. Candidates are tried in real-time order, indeterminate ones included (trying the
 // determinate ones first was measured: it is far slower on lease histories, where an unknown acquire
 // that did happen is needed early, and deep backtracking finds that out late).
-// Two sound cuts: an unknown op that leaves the state unchanged is never placed (nothing has to follow
-// it), and with a timed model (Model.earliestNextTime, e.g. lease-lock's `now`) a state whose time is
+// A model with `canonical` (lease-lock) has each state rewritten, after its step, into the form it gives
+// given the ops not placed yet (checker/remaining-ops.ts), so the memo holds fewer distinct states.
+// Two sound cuts: an unknown op that leaves the state unchanged (Model.unchanged, else an equal key) is
+// never placed (nothing has to follow it), and with a timed model (Model.earliestNextTime, e.g. lease-lock's `now`) a state whose time is
 // already past the completion of an op still to be placed is abandoned at once: without it, unknown
 // acquires that may take effect arbitrarily late make the search explore every subset of them there.
 // A step (one op tried) costs O(1) plus the model's step and key (and, for timed models, a walk to the
@@ -22,6 +24,7 @@ import type { Engine, PartitionSearch, SearchLimits, SearchStatus } from "./engi
 import { MemoTable } from "./memo-table.js";
 import { realTimeEvents } from "./operations.js";
 import { blockingOperation, LongestPrefixes } from "./prefixes.js";
+import { RemainingTracker } from "./remaining-ops.js";
 
 const END = -1;
 /** Node kind of a call (a return is 0). */
@@ -63,6 +66,8 @@ class TsSearch implements PartitionSearch {
   private memo: MemoTable | undefined;
   private stateIds: Map<string, number> | undefined = new Map();
   private readonly prefixes = new LongestPrefixes();
+  /** For a model with `canonical`: what the ops not placed yet observe. */
+  private readonly remaining: RemainingTracker | undefined;
   private disposed = false;
 
   constructor(model: Model<unknown>, operations: Operation[], limits: SearchLimits) {
@@ -117,6 +122,7 @@ class TsSearch implements PartitionSearch {
     this.stackOp = new Int32Array(n);
     this.stackState = new Array(n);
     this.stackSid = new Int32Array(n);
+    this.remaining = model.canonical ? new RemainingTracker(model, operations) : undefined;
     this.state = model.init();
     this.stateId = 0;
     this.stateIds!.set(model.key(this.state), 0);
@@ -142,10 +148,11 @@ class TsSearch implements PartitionSearch {
     } = this;
     const memo = this.memo!;
     const stateIds = this.stateIds!;
-    const { stackNode, stackOp, stackState, stackSid } = this;
+    const { stackNode, stackOp, stackState, stackSid, remaining } = this;
     const timed = model.earliestNextTime !== undefined;
     let { state, stateId, entry, depth, hashLo, hashHi, remainingDeterminate } = this;
     let budget = maxSteps;
+    let taken = 0; // counted apart: with maxSteps = Infinity, maxSteps - budget would be NaN
     let status: SearchStatus = "running";
     for (;;) {
       if (remainingDeterminate === 0) {
@@ -156,9 +163,13 @@ class TsSearch implements PartitionSearch {
       if (kind[node] === CALL) {
         if (budget <= 0) break;
         budget--;
+        taken++;
         const i = nodeOp[node];
-        const after = model.step(state, ops[i]);
-        if (after !== undefined) {
+        const raw = model.step(state, ops[i]);
+        if (raw !== undefined) {
+          const after = remaining
+            ? model.canonical!(raw, remaining.focus(i, this.earliestInvokeWithout(node)))
+            : raw;
           const key = model.key(after);
           let sid = stateIds.get(key);
           if (sid === undefined) {
@@ -171,7 +182,8 @@ class TsSearch implements PartitionSearch {
           // An indeterminate op that leaves the state as it was is never worth placing: every way on
           // from there is also open without it (nothing has to follow it), so it is skipped.
           const useless =
-            (indeterminate[i] === 1 && sid === stateId) || (timed && this.isTooLate(after, node));
+            (indeterminate[i] === 1 && (model.unchanged ? model.unchanged(state, after) : sid === stateId)) ||
+            (timed && this.isTooLate(raw, node));
           if (!useless && memo.insertIfAbsent(lo, hi, sid, bits)) {
             stackNode[depth] = node;
             stackOp[depth] = i;
@@ -183,6 +195,7 @@ class TsSearch implements PartitionSearch {
             hashLo = lo;
             hashHi = hi;
             if (indeterminate[i] === 0) remainingDeterminate--;
+            remaining?.placed(i);
             // lift the call and its return out of the list
             const ret = match[node];
             next[prev[node]] = next[node];
@@ -217,6 +230,7 @@ class TsSearch implements PartitionSearch {
         hashHi ^= zobristHi[i];
         bits[i >>> 5] ^= 1 << (i & 31);
         if (indeterminate[i] === 0) remainingDeterminate++;
+        remaining?.unplaced(i);
         // unlift: the return first, then the call
         const ret = match[top];
         next[prev[ret]] = ret;
@@ -226,7 +240,7 @@ class TsSearch implements PartitionSearch {
         entry = next[top];
       }
     }
-    this.steps += maxSteps - budget;
+    this.steps += taken;
     this.state = state;
     this.stateId = stateId;
     this.entry = entry;
@@ -255,6 +269,15 @@ class TsSearch implements PartitionSearch {
       return ops[nodeOp[r]].completeTime < time;
     }
     return false;
+  }
+
+  /** The invokeTime of the earliest call still in the list other than `node` (the list is in time order). */
+  private earliestInvokeWithout(node: number): number {
+    const { next, kind, nodeOp, ops } = this;
+    for (let r = next[0]; r !== END; r = next[r]) {
+      if (kind[r] === CALL && r !== node) return ops[nodeOp[r]].invokeTime;
+    }
+    return Number.POSITIVE_INFINITY;
   }
 
   longestPrefixes(limit: number): number[][] {

@@ -186,6 +186,28 @@ export function leaseLockModel(options: LeaseLockOptions = {}): Model<LeaseLockS
     },
     // Every op is placed at p >= now, and is illegal when p > its completeTime.
     earliestNextTime: (s) => s.now,
+    // The same rewrites as the wasm engine's (checker/wasm/assembly/models.ts stepLeaseLock, and its codec,
+    // which keeps no token without fencing), so both engines remember the same states: an expired holder
+    // no remaining op observes acts as no holder (every op that needs the lease ended is placed at
+    // max(now, invoke) either way); a `now` no later than every remaining invocation constrains nothing;
+    // without fencing, the last token constrains nothing either.
+    canonical(s, remaining) {
+      let out = s;
+      if (!fencing && s.lastToken !== null) out = { ...out, lastToken: null };
+      if (s.holder !== null && s.expLo <= s.now && !remaining.observed(s.holder)) {
+        out = { ...out, holder: null, expLo: Number.NEGATIVE_INFINITY };
+      }
+      if (out.now <= remaining.earliestInvoke) out = { ...out, now: Number.NEGATIVE_INFINITY };
+      return out;
+    },
+    observes(op) {
+      if (op.f === "renew" || op.f === "release") return ownerOf(op);
+      if (op.f === "owner") return ownerReadResult(op);
+      return null;
+    },
+    // An unknown op that only moved `now` later only constrains what follows.
+    unchanged: (before, after) =>
+      before.holder === after.holder && before.expLo === after.expLo && before.lastToken === after.lastToken,
     describeState(s) {
       const ms = (ns: number) => `${(ns / NS_PER_MS).toFixed(3)} ms`;
       const token = s.lastToken === null ? "" : `, last token ${s.lastToken}`;

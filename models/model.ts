@@ -52,6 +52,28 @@ export interface Model<S = unknown> {
    * An engine may then abandon a state whose time is past an op that still has to be placed.
    */
   earliestNextTime?(state: S): number;
+  /**
+   * Optional: the state an engine should remember and go on from instead of `state`, given what the ops
+   * still to be placed can tell apart (`remaining`). It must leave every future over those ops as it was.
+   * lease-lock: a holder whose lease may have ended, whom no remaining op observes, is no holder; a `now`
+   * no later than every remaining invocation constrains nothing. Fewer distinct states, a smaller memo.
+   */
+  canonical?(state: S, remaining: RemainingOperations): S;
+  /** With `canonical`: the identity an op observes (lease-lock: who renews or releases, whom a read returned). */
+  observes?(op: Operation): string | null;
+  /**
+   * With `canonical`: whether placing an indeterminate op that took `before` to `after` can never help
+   * (lease-lock: it changed nothing but `now`, which only constrains what follows). Default: equal keys.
+   */
+  unchanged?(before: S, after: S): boolean;
+}
+
+/** What a search tells `Model.canonical` of the ops not placed yet (the op just placed excluded). */
+export interface RemainingOperations {
+  /** The earliest invokeTime among them (Infinity when none is left). */
+  readonly earliestInvoke: number;
+  /** Whether one of them observes `identity` (see Model.observes). */
+  observed(identity: string): boolean;
 }
 
 /** Group ops by their `key` (ops without a key go to ""). Nemesis ops are dropped. */

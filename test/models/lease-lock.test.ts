@@ -210,3 +210,38 @@ describe("lease-lock: time and indeterminate ops", () => {
     expect(() => leaseLockModel({ epsilon: 1 })).toThrow(/epsilon/);
   });
 });
+
+describe("lease-lock: canonical states for the memo", () => {
+  const remaining = (earliestInvoke: number, observed: string[] = []) => ({
+    earliestInvoke,
+    observed: (who: string) => observed.includes(who),
+  });
+  const held = { holder: "a", expLo: 100, lastToken: 7n, now: 150 };
+
+  it("an expired holder whom no remaining op observes is no holder", () => {
+    const m = leaseLockModel();
+    expect(m.canonical!(held, remaining(10))).toMatchObject({
+      holder: null,
+      expLo: Number.NEGATIVE_INFINITY,
+    });
+    expect(m.canonical!(held, remaining(10, ["a"]))).toMatchObject({ holder: "a", expLo: 100 });
+    expect(m.canonical!({ ...held, now: 50 }, remaining(10))).toMatchObject({ holder: "a", expLo: 100 });
+  });
+
+  it("a now no later than every remaining invocation is forgotten", () => {
+    const m = leaseLockModel();
+    expect(m.canonical!(held, remaining(150, ["a"])).now).toBe(Number.NEGATIVE_INFINITY);
+    expect(m.canonical!(held, remaining(149, ["a"])).now).toBe(150);
+  });
+
+  it("the last token is kept only with fencing", () => {
+    expect(leaseLockModel().canonical!(held, remaining(0, ["a"])).lastToken).toBeNull();
+    expect(leaseLockModel({ fencing: true }).canonical!(held, remaining(0, ["a"])).lastToken).toBe(7n);
+  });
+
+  it("an unknown op that only moved now later changed nothing", () => {
+    const m = leaseLockModel();
+    expect(m.unchanged!(held, { ...held, now: 900 })).toBe(true);
+    expect(m.unchanged!(held, { ...held, expLo: 200 })).toBe(false);
+  });
+});
