@@ -44,7 +44,7 @@ const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs 
   --runs N        timed checks per case and engine (median reported; default 5)
   --warmup N      untimed checks before them, the same for both engines (default ${DEFAULT_WARMUP}; the first
                   check of each process is still timed and reported as "cold"; the 1M-op history has none)
-  --warmup-ms MS  and the warm-up goes on until it has lasted MS ms (default ${DEFAULT_WARMUP_MS}; at most 2000
+  --warmup-ms MS  and the warm-up goes on until it has lasted MS ms (default ${DEFAULT_WARMUP_MS}; at most 50000
                   checks): sub-millisecond checks need hundreds of checks before V8 has optimized their code
   --gc            a full collection (untimed) after each check (default: none, so timed checks pay for
                   garbage collection as a long-running process does, and V8 keeps the code it optimized;

@@ -110,7 +110,7 @@ function collectGarbage(): void {
 }
 
 /** The most warm-up checks a time-based warm-up runs. */
-export const MAX_WARMUP_CHECKS = 2_000;
+export const MAX_WARMUP_CHECKS = 50_000;
 
 export async function measure(request: WorkerRequest): Promise<WorkerResult> {
   const c = request.benchCase;

@@ -1,7 +1,9 @@
-// The memo cache of (linearized bitset, state): an open-addressing table of slots (the entry's full 64-bit
-// hash beside its index) over an arena of entries. The caller passes the Zobrist hash of the bitset (already
-// updated); a probe compares hashes in the table itself, so an entry is read only when its hash matches
-// (nearly always a hit), and the state and bitset are compared then. It must never hold more than
+// The memo cache of (linearized bitset, state): an open-addressing table of 8-byte slots (32 bits of the
+// entry's hash beside its index) over an arena of entries (hash, state words, bitset). The caller passes
+// the Zobrist hash of the bitset (already updated); a probe compares the slot's hash bits in the table
+// itself, so an entry is read only when they match (nearly always a hit), and the state and bitset are
+// compared then. Entries of one-word states (every model but lease-lock) keep no s1..s3: small slots and
+// entries keep more of the cache in the CPU's caches. It must never hold more than
 // ctx.maxEntries entries, and no single insert may pay for a large resize (the scheduler's time limit is
 // read between slices): the arena grows by chunks that never move, and a large slot table is rehashed a
 // few slots per insert (a small one, under 64K slots, at once).
@@ -30,9 +32,15 @@ const SMALL_TABLE_SLOTS: i32 = 1 << 16;
   return <u64>CHUNK_ENTRIES * <u64>c.cacheStride;
 }
 
-/** Bytes per table slot: the hash (u64) and the entry's index + 1 (i32; 0 = empty), padded. */
-const SLOT_BYTES: i32 = 16;
-const SLOT_SHIFT: i32 = 4;
+/**
+ * Bytes per table slot: the high 32 bits of the entry's hash (u32; the slot index comes from the low
+ * bits), and the entry's index + 1 (i32; 0 = empty).
+ */
+const SLOT_BYTES: i32 = 8;
+const SLOT_SHIFT: i32 = 3;
+/** Where an entry's bitset starts: after hash and s0, or after hash and s0..s3. */
+const NARROW_BITS_AT: usize = 16;
+const WIDE_BITS_AT: usize = 40;
 
 @inline function cacheBytes(c: Ctx): u64 {
   return <u64>c.cacheCapacity * <u64>c.cacheStride + (<u64>c.tableMask + 1) * <u64>SLOT_BYTES;
@@ -63,11 +71,16 @@ const SLOT_SHIFT: i32 = 4;
 }
 
 @inline function slotOf(h: u64, mask: i32): i32 {
-  return <i32>(h ^ (h >> 32)) & mask;
+  return <i32>h & mask;
 }
 
-export function cacheInit(c: Ctx): void {
-  c.cacheStride = 40 + c.words * 8;
+@inline function tagOf(h: u64): u32 {
+  return <u32>(h >> 32);
+}
+
+/** `wide`: the states are four words (lease-lock); else s0 alone. */
+export function cacheInit(c: Ctx, wide: bool): void {
+  c.cacheStride = <i32>(wide ? WIDE_BITS_AT : NARROW_BITS_AT) + c.words * 8;
   // enough directory slots for every chunk maxEntries can need
   const chunks = (c.maxEntries >> CHUNK_SHIFT) + 2;
   c.cacheArena = heap.alloc(<usize>chunks << alignof<usize>());
@@ -123,14 +136,11 @@ function migrate(c: Ctx, count: i32): void {
   const mask = c.tableMask;
   for (let s = c.migrated; s < end; s++) {
     const from = slotPointer(c.oldTable, s);
-    const idx = load<i32>(from, 8);
+    const idx = load<i32>(from, 4);
     if (idx == 0) continue;
-    const h = load<u64>(from);
-    let slot = slotOf(h, mask);
-    while (load<i32>(slotPointer(c.table, slot), 8) != 0) slot = (slot + 1) & mask;
-    const to = slotPointer(c.table, slot);
-    store<u64>(to, h);
-    store<i32>(to, idx, 8);
+    let slot = slotOf(load<u64>(entryAt(c, idx - 1)), mask);
+    while (load<i32>(slotPointer(c.table, slot), 4) != 0) slot = (slot + 1) & mask;
+    store<u64>(slotPointer(c.table, slot), load<u64>(from));
   }
   c.migrated = end;
   if (end > c.oldMask) {
@@ -144,7 +154,7 @@ function migrate(c: Ctx, count: i32): void {
   const ep = entryAt(c, idx - 1);
   if (load<i64>(ep, 8) != s0) return false;
   if (wide && (load<i64>(ep, 16) != s1 || load<i64>(ep, 24) != s2 || load<i64>(ep, 32) != s3)) return false;
-  const bp = ep + 40;
+  const bp = ep + (wide ? WIDE_BITS_AT : NARROW_BITS_AT);
   const bits = c.bits;
   for (let w: i32 = 0; w < c.words; w++) {
     if (load<u64>(bp + (<usize>w << 3)) != load<u64>(bits + (<usize>w << 3))) return false;
@@ -162,12 +172,13 @@ function migrate(c: Ctx, count: i32): void {
   const h = zobrist ^ (wide ? stateHash(s0, s1, s2, s3) : <u64>s0 * 0x9e3779b97f4a7c15);
   const mask = c.tableMask;
   const table = c.table;
+  const tag = tagOf(h);
   let slot = slotOf(h, mask);
   while (true) {
     const sp = slotPointer(table, slot);
-    const idx = load<i32>(sp, 8);
+    const idx = load<i32>(sp, 4);
     if (idx == 0) break;
-    if (load<u64>(sp) == h && matches(c, idx, wide, s0, s1, s2, s3)) return 0;
+    if (load<u32>(sp) == tag && matches(c, idx, wide, s0, s1, s2, s3)) return 0;
     slot = (slot + 1) & mask;
   }
   // Entries not yet moved over are found in the old table (moved ones are in both: either hit is right).
@@ -175,9 +186,9 @@ function migrate(c: Ctx, count: i32): void {
     let old = slotOf(h, c.oldMask);
     while (true) {
       const sp = slotPointer(c.oldTable, old);
-      const idx = load<i32>(sp, 8);
+      const idx = load<i32>(sp, 4);
       if (idx == 0) break;
-      if (load<u64>(sp) == h && matches(c, idx, wide, s0, s1, s2, s3)) return 0;
+      if (load<u32>(sp) == tag && matches(c, idx, wide, s0, s1, s2, s3)) return 0;
       old = (old + 1) & c.oldMask;
     }
   }
@@ -195,15 +206,18 @@ function migrate(c: Ctx, count: i32): void {
   const ep = entryAt(c, idx);
   store<u64>(ep, h);
   store<i64>(ep, s0, 8);
-  store<i64>(ep, s1, 16);
-  store<i64>(ep, s2, 24);
-  store<i64>(ep, s3, 32);
+  if (wide) {
+    store<i64>(ep, s1, 16);
+    store<i64>(ep, s2, 24);
+    store<i64>(ep, s3, 32);
+  }
   // a word loop, not memory.copy: the bitset is a few words, and memory.copy is a call out of wasm code
   const bits = c.bits;
-  for (let w: i32 = 0; w < c.words; w++) store<u64>(ep + 40 + (<usize>w << 3), load<u64>(bits + (<usize>w << 3)));
+  const bp = ep + (wide ? WIDE_BITS_AT : NARROW_BITS_AT);
+  for (let w: i32 = 0; w < c.words; w++) store<u64>(bp + (<usize>w << 3), load<u64>(bits + (<usize>w << 3)));
   const sp = slotPointer(table, slot);
-  store<u64>(sp, h);
-  store<i32>(sp, idx + 1, 8);
+  store<u32>(sp, tag);
+  store<i32>(sp, idx + 1, 4);
   if (c.oldTable != 0) migrate(c, MIGRATE_PER_INSERT);
   else if (c.cacheCount * 2 > c.tableMask) startGrowth(c);
   return 1;

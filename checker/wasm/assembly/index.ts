@@ -200,7 +200,7 @@ export function start(ctx: usize, s0: i32, s1: i32, s2: f64, s3: f64, seed: f64,
   c.s3 = reinterpret<i64>(s3);
   c.cur = load<i32>(c.next);
   c.status = STATUS_RUNNING;
-  cacheInit(c);
+  cacheInit(c, c.model == MODEL_LEASE_LOCK);
   if (c.model == MODEL_KV && c.keys > 1) {
     tupleInit(c);
     c.s0 = <i64>kvInitialTuple(c);
@@ -267,7 +267,9 @@ function recordPrefix(c: Ctx): void {
 export function run(ctx: usize, maxSteps: f64): i32 {
   const c = changetype<Ctx>(ctx);
   if (c.status != STATUS_RUNNING) return c.status;
-  return c.model == MODEL_LEASE_LOCK ? search<u64>(c, maxSteps) : search<u32>(c, maxSteps);
+  // The budget is made an integer here, once: inside the loop V8 recomputed the conversion every step.
+  const budget: i64 = maxSteps >= 9.0e18 ? i64.MAX_VALUE : <i64>maxSteps;
+  return c.model == MODEL_LEASE_LOCK ? search<u64>(c, budget) : search<u32>(c, budget);
 }
 
 /**
@@ -275,7 +277,7 @@ export function run(ctx: usize, maxSteps: f64): i32 {
  * other models, whose state is s0 alone (s1..s3 keep their initial values for the whole search, so they
  * are neither stepped, stacked, hashed nor compared: fewer live values, no spills in the loop).
  */
-function search<W>(c: Ctx, maxSteps: f64): i32 {
+function search<W>(c: Ctx, budget: i64): i32 {
   const wide = sizeof<W>() == 8;
   const next = c.next;
   const ops = c.ops;
@@ -283,7 +285,6 @@ function search<W>(c: Ctx, maxSteps: f64): i32 {
   const bits = c.bits;
   const stackEntry = c.stackEntry;
   const stackState = c.stackState;
-  let budget: i64 = maxSteps >= 9.0e18 ? i64.MAX_VALUE : <i64>maxSteps;
   let taken: i64 = 0;
   let cur = c.cur;
   let s0 = c.s0;
