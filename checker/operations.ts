@@ -10,10 +10,15 @@ import type { Model, Operation } from "../models/model.js";
  * nemesis ops; an `info` completion (or none at all) makes the op indeterminate with completeTime
  * Infinity. Then applies `model.prepare`. The result is ordered by invokeTime, then id.
  */
+/** The `open` entry of a process with no open invoke. */
+const CLOSED = -1;
+
 export function toOperations(history: History, model: Model): Operation[] {
   // Each invoke reserves a slot in invoke order, filled when its completion comes (a fail leaves it
   // empty): histories are in time order, so the ops come out sorted without a sort (checked below).
-  const open = new Map<number, number>(); // process -> slot of its open invoke
+  // process -> slot of its open invoke, or CLOSED: a closed process keeps its entry (Map.delete, then set
+  // again at the next invoke, cost about a third of this function)
+  const open = new Map<number, number>();
   const slots: (Operation | undefined)[] = [];
   const invokeAt: number[] = []; // slot -> position in `history` of its invoke
   const prepare = (op: Operation) => (model.prepare ? model.prepare(op) : op);
@@ -23,7 +28,7 @@ export function toOperations(history: History, model: Model): Operation[] {
     const process = op.process;
     if (op.type === "invoke") {
       const openSlot = open.get(process);
-      if (openSlot !== undefined) {
+      if (openSlot !== undefined && openSlot !== CLOSED) {
         throw new Error(
           `history index ${op.index}: process ${process} invokes while its op at index ${history[invokeAt[openSlot]].index} is open`,
         );
@@ -34,12 +39,12 @@ export function toOperations(history: History, model: Model): Operation[] {
       continue;
     }
     const slot = open.get(process);
-    if (slot === undefined) {
+    if (slot === undefined || slot === CLOSED) {
       throw new Error(
         `history index ${op.index}: ${op.type} completion with no invocation on process ${process}`,
       );
     }
-    open.delete(process);
+    open.set(process, CLOSED);
     if (op.type === "fail") continue;
     const invoke = history[invokeAt[slot]];
     const indeterminate = op.type === "info";
@@ -57,6 +62,7 @@ export function toOperations(history: History, model: Model): Operation[] {
     });
   }
   for (const slot of open.values()) {
+    if (slot === CLOSED) continue;
     const invoke = history[invokeAt[slot]];
     slots[slot] = prepare({
       id: invoke.index,

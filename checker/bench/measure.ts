@@ -10,6 +10,7 @@ import { check } from "../check.js";
 import type { Verdict } from "../result.js";
 import type { BenchCase } from "./cases.js";
 import { generateHopelessAndIllegal, generateLockHistory } from "./synthetic.js";
+import { settled, warmMore } from "./warmup.js";
 
 export const RESULT_PREFIX = "BENCH-RESULT ";
 
@@ -26,6 +27,12 @@ export interface WorkerRequest {
    * during the timed checks, so short cases get more warm-up checks, long ones no more than `warmup`.
    */
   warmupMs: number;
+  /**
+   * Then it goes on until the check times have settled (checker/bench/warmup.ts), for at most this long
+   * (ms): V8 may still be optimizing after warmupMs (etcd_002 with the TS engine: ~45 ms a check for its
+   * first ~35 checks, then ~24 ms).
+   */
+  warmupMaxMs: number;
   /**
    * A full collection (untimed) after every check, so no check pays for another's garbage. It is not
    * free for the next check: V8 re-optimizes code after it (kv c10-ok, one process, 300 checks with ts:
@@ -49,6 +56,8 @@ export interface WorkerResult {
   coldMs: number;
   /** Untimed checks run before the timed ones (the first of them measured as coldMs). */
   warmup: number;
+  /** Whether the warm-up ended with the times settled (false: it stopped at warmupMaxMs or the check cap). */
+  warmupSettled: boolean;
   /** Whether a full collection ran (untimed) after every check. */
   gcBetween: boolean;
   /** The checker's own elapsedMs of each run. */
@@ -138,18 +147,24 @@ export async function measure(request: WorkerRequest): Promise<WorkerResult> {
       timeLimitMs: request.timeLimitMs,
     });
   let coldMs: number | undefined;
-  let warmups = 0;
+  const warmTimes: number[] = [];
+  const rule = {
+    minChecks: request.warmup,
+    minMs: request.warmupMs,
+    maxMs: Math.max(request.warmupMs, request.warmupMaxMs),
+    maxChecks: MAX_WARMUP_CHECKS,
+  };
   const warmupStart = performance.now();
-  while (
-    warmups < request.warmup ||
-    (warmups > 0 && warmups < MAX_WARMUP_CHECKS && performance.now() - warmupStart < request.warmupMs)
-  ) {
+  while (warmMore(rule, warmTimes, performance.now() - warmupStart)) {
     const t0 = performance.now();
     checkOnce();
-    coldMs ??= performance.now() - t0;
-    warmups++;
+    const elapsed = performance.now() - t0;
+    coldMs ??= elapsed;
+    warmTimes.push(elapsed);
     if (request.gcBetween) collectGarbage();
   }
+  const warmups = warmTimes.length;
+  const warmupSettled = warmups === 0 || settled(warmTimes);
   for (let run = 0; run < request.runs; run++) {
     const t0 = performance.now();
     const result = checkOnce();
@@ -172,6 +187,7 @@ export async function measure(request: WorkerRequest): Promise<WorkerResult> {
     medianMs: median(timesMs),
     coldMs: coldMs ?? Number.NaN,
     warmup: warmups,
+    warmupSettled,
     gcBetween: request.gcBetween,
     reportedMs,
     verdicts,

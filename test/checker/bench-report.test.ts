@@ -26,6 +26,7 @@ function result(id: string, engine: "wasm" | "ts", medianMs: number, coldMs = me
     medianMs,
     coldMs,
     warmup: 3,
+    warmupSettled: true,
     gcBetween: true,
     reportedMs: [],
     verdicts: [true, true, true],
@@ -93,6 +94,7 @@ describe("checker bench report", () => {
       runs: 2,
       warmup: 2,
       warmupMs: 0,
+      warmupMaxMs: 0,
       gcBetween: true,
       timeLimitMs: 60_000,
     });
@@ -107,6 +109,7 @@ describe("checker bench report", () => {
       runs: 2,
       warmup: 0,
       warmupMs: 1_000,
+      warmupMaxMs: 5_000,
       gcBetween: false,
       timeLimitMs: 60_000,
     });
@@ -121,10 +124,24 @@ describe("checker bench report", () => {
       runs: 2,
       warmup: 1,
       warmupMs: 150,
+      warmupMaxMs: 0,
       gcBetween: false,
       timeLimitMs: 60_000,
     });
     expect(timed.warmup).toBeGreaterThan(1);
     expect(timed.timesMs).toHaveLength(2);
+    // and then on until the times settle, within warmupMaxMs
+    const settling = await measure({
+      benchCase,
+      engine: "ts",
+      runs: 2,
+      warmup: 1,
+      warmupMs: 0,
+      warmupMaxMs: 20_000,
+      gcBetween: false,
+      timeLimitMs: 60_000,
+    });
+    expect(settling.warmupSettled).toBe(true);
+    expect(settling.warmup).toBeGreaterThanOrEqual(10); // two windows of at least 5 checks
   });
 });

@@ -39,11 +39,15 @@ export interface EncodedPartition {
   model: number;
   /** kv: the number of keys in the partition (more than one: states are interned tuples); lease-lock: owners + 1; else 1. */
   keys: number;
-  /** The op records, laid out as the search core reads them; copied into wasm memory in one piece. */
+  /**
+   * The op records, laid out as the search core reads them; copied into wasm memory in one piece. They
+   * view a buffer every encoding reuses: valid until the next encode() (the engine copies them at once).
+   */
   records: Int32Array;
   /** The same bytes as doubles. */
   doubles: Float64Array;
-  aux: Int32Array;
+  /** Ints the model's steps read (finite: the transition columns; kv: the append tables). */
+  aux: Int32Array | readonly number[];
   /** Initial state: two ints and two floats. */
   init: [number, number, number, number];
   /**
@@ -74,14 +78,23 @@ function isIndex(x: number): boolean {
 }
 
 /**
+ * The buffer the records of every encoding are written to, grown when a partition needs more: a fresh
+ * ArrayBuffer per partition (allocated outside the JS heap) cost about a tenth of checking a small history.
+ */
+let recordScratch = new ArrayBuffer(64 * 1024);
+
+/**
  * An encoding whose records hold each op's times, ties and determinacy (kind 0, "never legal", until
  * the codec sets it), in one pass over the ops.
  */
 export function emptyEncoding(model: number, ops: readonly Operation[]): EncodedPartition {
   const n = ops.length;
-  const buffer = new ArrayBuffer(n * RECORD_INTS * 4);
-  const records = new Int32Array(buffer);
-  const doubles = new Float64Array(buffer);
+  const bytes = n * RECORD_INTS * 4;
+  if (recordScratch.byteLength < bytes)
+    recordScratch = new ArrayBuffer(Math.max(bytes, 2 * recordScratch.byteLength));
+  const records = new Int32Array(recordScratch, 0, n * RECORD_INTS);
+  const doubles = new Float64Array(recordScratch, 0, n * RECORD_DOUBLES);
+  records.fill(0);
   let orderInWasm = true;
   for (let i = 0; i < n; i++) {
     const op = ops[i];
@@ -108,7 +121,7 @@ export function emptyEncoding(model: number, ops: readonly Operation[]): Encoded
       orderInWasm = false;
     }
   }
-  return { model, keys: 1, records, doubles, aux: new Int32Array(0), init: [0, 0, 0, 0], orderInWasm };
+  return { model, keys: 1, records, doubles, aux: [], init: [0, 0, 0, 0], orderInWasm };
 }
 
 /** Dense ids for strings, starting at `first`. */

@@ -23,6 +23,8 @@ const FINITE_MODELS = new Set(["register", "cas-register", "mutex", "multi-regis
 
 /** Most (states x distinct ops) cells tabulated before giving up. */
 const MAX_CELLS = 1 << 24;
+/** Tables of at most this many cells store every column; bigger ones store equal columns once. */
+const SMALL_TABLE_CELLS = 1 << 16;
 
 /** JSON.stringify's replacer for exactKey: keeps apart inside objects what JSON would merge. */
 function tagged(_key: string, v: unknown): unknown {
@@ -100,7 +102,7 @@ export const finiteCodec: ModelCodec = {
     const n = ops.length;
     // The distinct ops, and which one each op is.
     const distinct: Operation[] = [];
-    const distinctOf = new Int32Array(n);
+    const distinctOf: number[] = new Array(n);
     const bySignature = new Map<string, number>();
     for (let i = 0; i < n; i++) {
       const op = ops[i];
@@ -144,19 +146,21 @@ export const finiteCodec: ModelCodec = {
         cells.push(id);
       }
     }
-    // One column of next states per distinct op; equal columns are stored once.
+    // One column of next states per distinct op; in a big table, equal columns are stored once (keyed by
+    // their text: slower than storing them all, which small tables do).
     const count = states.length;
+    const dedupe = count * m > SMALL_TABLE_CELLS;
     const columns = new Map<string, number>();
-    const offsets = new Int32Array(m);
+    const offsets: number[] = new Array(m);
     const aux: number[] = [];
     const column = new Array<number>(count);
     for (let j = 0; j < m; j++) {
       for (let s = 0; s < count; s++) column[s] = cells[s * m + j];
-      const key = column.join(",");
-      let offset = columns.get(key);
+      const key = dedupe ? column.join(",") : "";
+      let offset = dedupe ? columns.get(key) : undefined;
       if (offset === undefined) {
         offset = aux.length;
-        columns.set(key, offset);
+        if (dedupe) columns.set(key, offset);
         for (let s = 0; s < count; s++) aux.push(column[s]);
       }
       offsets[j] = offset;
@@ -167,7 +171,7 @@ export const finiteCodec: ModelCodec = {
       r[i * RECORD_INTS + KIND] = 1;
       r[i * RECORD_INTS + B] = offsets[distinctOf[i]];
     }
-    enc.aux = Int32Array.from(aux);
+    enc.aux = aux;
     return enc;
   },
 };
