@@ -164,8 +164,8 @@ function migrate(c: Ctx, count: i32): void {
 
 /**
  * 1: inserted (new configuration); 0: already seen; 2: not inserted, the entry limit is reached.
- * W = u32: the state is s0 alone (s1..s3 are the same in every entry of the context), so only s0 is
- * hashed and compared; W = u64: all four words.
+ * W is the search loop's model marker (index.ts modelOf): u64 (lease-lock) hashes and compares all four
+ * state words; the others, s0 alone (s1..s3 are the same in every entry of the context).
  */
 @inline export function cacheInsertIfAbsent<W>(c: Ctx, zobrist: u64, s0: i64, s1: i64, s2: i64, s3: i64): i32 {
   const wide = sizeof<W>() == 8;

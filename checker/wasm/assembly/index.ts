@@ -4,7 +4,7 @@
 // memory addressed by its pointer, created by `create` and released by `release`.
 // This module must never call out to JS during a search, and never allocate managed objects in the loop.
 
-import { stepModel, stepNarrow, g0, g1, g2, g3, gPoint, OP_COMPLETE, OP_DET, OP_D, OP_INVOKE, OP_TIE_CALL, OP_TIE_RETURN, MODEL_KV, MODEL_LEASE_LOCK, kvInitialTuple } from "./models";
+import { stepModel, stepNarrow, g0, g1, g2, g3, gPoint, OP_COMPLETE, OP_DET, OP_D, OP_INVOKE, OP_TIE_CALL, OP_TIE_RETURN, MODEL_KV, MODEL_LEASE_LOCK, MODEL_OWNER_MUTEX, MODEL_TABLE, kvInitialTuple } from "./models";
 import { Ctx, OP_SIZE, STATUS_RUNNING, STATUS_LINEARIZABLE, STATUS_ILLEGAL, STATUS_MEMORY } from "./context";
 import { cacheInsertIfAbsent, cacheInit, cacheFree } from "./cache";
 import { tupleFree, tupleInit } from "./tuples";
@@ -263,22 +263,40 @@ function recordPrefix(c: Ctx): void {
   store<i32>(c.prefixLens + (<usize>slot << 2), depth);
 }
 
+// The search loop's compile-time model: a type whose size names the model (AssemblyScript specializes a
+// generic function per type, and sizeof<M>() is a constant there).
+type TableModel = u8;
+type KvModel = u16;
+type OwnerMutexModel = u32;
+type LeaseLockModel = u64;
+
+@inline function modelOf<M>(): i32 {
+  const size = sizeof<M>();
+  return size == 1 ? MODEL_TABLE : size == 2 ? MODEL_KV : size == 4 ? MODEL_OWNER_MUTEX : MODEL_LEASE_LOCK;
+}
+
 /** Run at most `maxSteps` more steps (one step = one call tried). Returns the status. */
 export function run(ctx: usize, maxSteps: f64): i32 {
   const c = changetype<Ctx>(ctx);
   if (c.status != STATUS_RUNNING) return c.status;
   // The budget is made an integer here, once: inside the loop V8 recomputed the conversion every step.
   const budget: i64 = maxSteps >= 9.0e18 ? i64.MAX_VALUE : <i64>maxSteps;
-  return c.model == MODEL_LEASE_LOCK ? search<u64>(c, budget) : search<u32>(c, budget);
+  const model = c.model;
+  if (model == MODEL_TABLE) return search<TableModel>(c, budget);
+  if (model == MODEL_KV) return search<KvModel>(c, budget);
+  if (model == MODEL_OWNER_MUTEX) return search<OwnerMutexModel>(c, budget);
+  return search<LeaseLockModel>(c, budget);
 }
 
 /**
- * The search loop, compiled twice: W = u64 for lease-lock, whose state is four words; W = u32 for the
- * other models, whose state is s0 alone (s1..s3 keep their initial values for the whole search, so they
- * are neither stepped, stacked, hashed nor compared: fewer live values, no spills in the loop).
+ * The search loop, compiled once per built-in model (M, see modelOf): the model's step is inlined without a
+ * dispatch, and every model but lease-lock has a state of one word, s0 (s1..s3 keep their initial values
+ * for the whole search, so they are neither stepped, stacked, hashed nor compared: fewer live values, no
+ * spills in the loop).
  */
-function search<W>(c: Ctx, budget: i64): i32 {
-  const wide = sizeof<W>() == 8;
+function search<M>(c: Ctx, budget: i64): i32 {
+  const model = modelOf<M>();
+  const wide = model == MODEL_LEASE_LOCK;
   const next = c.next;
   const ops = c.ops;
   const zob = c.zob;
@@ -318,7 +336,7 @@ function search<W>(c: Ctx, budget: i64): i32 {
       }
       const det = load<i32>(rec + OP_DET) != 0;
       if (
-        (wide ? stepModel(c, rec, s0, s1, s2, s3, minInvoke) : stepNarrow(c, rec, s0)) &&
+        (wide ? stepModel(c, rec, s0, s1, s2, s3, minInvoke) : stepNarrow(model, c, rec, s0)) &&
         // An info op that changes nothing (lease-lock: nothing but a later `now`) need never be placed.
         (det || g0 != s0 || (wide && (g1 != s1 || g2 != s2))) &&
         // lease-lock: placed this late, some other op could no longer complete in time: a dead end.
@@ -328,7 +346,7 @@ function search<W>(c: Ctx, budget: i64): i32 {
         const bit: u64 = (<u64>1) << (<u64>(op & 63));
         const h = hash ^ load<u64>(zob + (<usize>op << 3));
         store<u64>(wordPtr, load<u64>(wordPtr) | bit);
-        const inserted = cacheInsertIfAbsent<W>(c, h, g0, wide ? g1 : 0, wide ? g2 : 0, wide ? g3 : 0);
+        const inserted = cacheInsertIfAbsent<M>(c, h, g0, wide ? g1 : 0, wide ? g2 : 0, wide ? g3 : 0);
         if (inserted == 1) {
           store<i32>(stackEntry + (<usize>depth << 2), cur);
           const sp = stackState + (<usize>depth << 5);

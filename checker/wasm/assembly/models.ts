@@ -170,9 +170,11 @@ function stepKv(c: Ctx, rec: usize, s0: i64): bool {
   return true;
 }
 
-/** The step of a model whose state is s0 alone (every model but lease-lock): it sets g0 only. */
-@inline export function stepNarrow(c: Ctx, rec: usize, s0: i64): bool {
-  const model = c.model;
+/**
+ * The step of a model whose state is s0 alone (every model but lease-lock): it sets g0 only. `model` is a
+ * constant where the search loop inlines it, so no dispatch is left.
+ */
+@inline export function stepNarrow(model: i32, c: Ctx, rec: usize, s0: i64): bool {
   if (model == MODEL_TABLE) return stepTable(c, rec, s0);
   if (model == MODEL_KV) return stepKv(c, rec, s0);
   if (model == MODEL_OWNER_MUTEX) return stepOwnerMutex(rec, s0);
