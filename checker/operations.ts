@@ -5,14 +5,14 @@
 import type { History } from "../histories/op.js";
 import type { Model, Operation } from "../models/model.js";
 
+/** The `open` entry of a process with no open invoke. */
+const CLOSED = -1;
+
 /**
  * Pairs each invoke with its process's next completion; drops `fail` pairs (they did not happen) and
  * nemesis ops; an `info` completion (or none at all) makes the op indeterminate with completeTime
  * Infinity. Then applies `model.prepare`. The result is ordered by invokeTime, then id.
  */
-/** The `open` entry of a process with no open invoke. */
-const CLOSED = -1;
-
 export function toOperations(history: History, model: Model): Operation[] {
   // Each invoke reserves a slot in invoke order, filled when its completion comes (a fail leaves it
   // empty): histories are in time order, so the ops come out sorted without a sort (checked below).

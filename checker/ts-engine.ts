@@ -13,9 +13,10 @@
 // A model with `canonical` (lease-lock) has each state rewritten, after its step, into the form it gives
 // given the ops not placed yet (checker/remaining-ops.ts), so the memo holds fewer distinct states.
 // Two sound cuts: an unknown op that leaves the state unchanged (Model.unchanged, else an equal key) is
-// never placed (nothing has to follow it), and with a timed model (Model.earliestNextTime, e.g. lease-lock's `now`) a state whose time is
-// already past the completion of an op still to be placed is abandoned at once: without it, unknown
-// acquires that may take effect arbitrarily late make the search explore every subset of them there.
+// never placed (nothing has to follow it), and with a timed model (Model.earliestNextTime, e.g.
+// lease-lock's `now`) a state whose time is already past the completion of an op still to be placed is
+// abandoned at once: without it, unknown acquires that may take effect arbitrarily late make the search
+// explore every subset of them there.
 // A step (one op tried) costs O(1) plus the model's step and key (and, for timed models, a walk to the
 // first return in the list).
 

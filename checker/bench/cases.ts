@@ -1,8 +1,20 @@
 // The checker benchmark's cases: every published history in ../shared/data (from its expected.tsv) and
 // the synthetic lease-lock histories. Reads only the two expected.tsv files; it must never run a check.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The project root: the nearest folder above this file with a package.json (the data is beside it). */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("bench: cannot find the project root (no package.json above)");
+    dir = up;
+  }
+  return dir;
+}
 
 export interface SyntheticSpec {
   kind: "lock" | "hopeless-illegal";

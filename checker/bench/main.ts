@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BenchCase, publishedCases, syntheticCases } from "./cases.js";
+import { type BenchCase, projectRoot, publishedCases, syntheticCases } from "./cases.js";
 import { RESULT_PREFIX, type WorkerRequest, type WorkerResult } from "./measure.js";
 import { type CaseResult, computeTotals, renderTable, renderTotals } from "./report.js";
 
@@ -59,17 +59,6 @@ const USAGE = `usage: npm run bench:checker -- [--quick] [--only REGEX] [--runs 
   --million-runs N  checks per engine of the 1,000,000-op history (default 3)
   --time-limit S  time limit of each check (default 120)
   --out FILE      where to write the JSON (default bench-results/checker.json)`;
-
-/** The project root: the nearest folder above this file with a package.json. */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("bench: cannot find the project root (no package.json above)");
-    dir = up;
-  }
-  return dir;
-}
 
 function parseArgs(argv: string[], root: string): BenchOptions {
   const options: BenchOptions = {

@@ -1,27 +1,10 @@
-// `node dist/checker/bench/steady.js [--only REGEX] [--runs N] [--engines wasm,ts]`: times check() N times
-// in one process per case and engine (no child processes, nothing written) and prints the first (cold)
-// check and min/p50/p90 of the rest: a quick look at an engine's steady state while working on it. It
-// must never stand in for `npm run bench:checker`, whose figures are the reported ones.
-
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { parseValue } from "../../histories/load.js";
 import { getModel, type ModelOptions } from "../../models/index.js";
 import { check } from "../check.js";
-import { publishedCases, syntheticCases } from "./cases.js";
+import { projectRoot, publishedCases, syntheticCases } from "./cases.js";
 import { obtainHistory } from "./measure.js";
-
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("steady: cannot find the project root (no package.json above)");
-    dir = up;
-  }
-  return dir;
-}
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];

@@ -25,6 +25,8 @@ const CHUNK_MASK: i32 = CHUNK_ENTRIES - 1;
 const MIGRATE_PER_INSERT: i32 = 8;
 /** Slot tables smaller than this are rehashed at once when they grow (see startGrowth). */
 const SMALL_TABLE_SLOTS: i32 = 1 << 16;
+/** Slots of a new table (8 KiB, zeroed per search: most partitions are small). */
+const INITIAL_SLOTS: i32 = 1024;
 
 // c.cacheArena is the chunk directory; c.cacheCapacity the number of entries its chunks hold.
 
@@ -87,9 +89,9 @@ export function cacheInit(c: Ctx, wide: bool): void {
   memory.fill(c.cacheArena, 0, <usize>chunks << alignof<usize>());
   c.cacheCapacity = 0;
   c.cacheCount = 0;
-  c.tableMask = 1023;
-  c.table = heap.alloc(1024 * SLOT_BYTES);
-  memory.fill(c.table, 0, 1024 * SLOT_BYTES);
+  c.tableMask = INITIAL_SLOTS - 1;
+  c.table = heap.alloc(INITIAL_SLOTS * SLOT_BYTES);
+  memory.fill(c.table, 0, INITIAL_SLOTS * SLOT_BYTES);
   c.oldTable = 0;
   c.oldMask = 0;
   c.migrated = 0;
@@ -110,15 +112,21 @@ export function cacheFree(c: Ctx): void {
   c.oldTable = 0;
 }
 
+/** The size the slot table grows to: four times a small one (below SMALL_TABLE_SLOTS), twice a large one. */
+@inline function grownSlots(c: Ctx): i32 {
+  const size = c.tableMask + 1;
+  return size < SMALL_TABLE_SLOTS ? size * 4 : size * 2;
+}
+
 /**
- * Grow the slot table. A small one (below SMALL_TABLE_SLOTS) is rehashed at once into one four times its
- * size: that costs little, and the probes need not look in two tables meanwhile. A large one is rehashed
- * into one twice its size, incrementally: the old table stays probed until it is moved over.
+ * Grow the slot table (grownSlots). A small one is rehashed at once: that costs little, and the probes
+ * need not look in two tables meanwhile. A large one is rehashed incrementally: the old table stays
+ * probed until it is moved over.
  */
 function startGrowth(c: Ctx): void {
   const oldSize = c.tableMask + 1;
   const small = oldSize < SMALL_TABLE_SLOTS;
-  const size = small ? oldSize * 4 : oldSize * 2;
+  const size = grownSlots(c);
   const table = heap.alloc(<usize>size << SLOT_SHIFT);
   memory.fill(table, 0, <usize>size << SLOT_SHIFT);
   allCachesBytes += <u64>(size - oldSize) * <u64>SLOT_BYTES;
@@ -194,8 +202,8 @@ function migrate(c: Ctx, count: i32): void {
   }
   if (c.cacheCount >= c.maxEntries) return 2;
   if (c.cacheCount == c.cacheCapacity) {
-    // One more chunk (and, soon after, a doubled slot table) must fit in the budget of all caches.
-    const extra = chunkBytes(c) + (<u64>c.tableMask + 1) * <u64>(2 * SLOT_BYTES);
+    // One more chunk (and, soon after, the grown slot table) must fit in the budget of all caches.
+    const extra = chunkBytes(c) + <u64>grownSlots(c) * <u64>SLOT_BYTES;
     if (allCachesBytes + extra > ALL_CACHES_MAX_BYTES) return 2;
     const chunk = heap.alloc(<usize>chunkBytes(c));
     store<usize>(c.cacheArena + (<usize>(c.cacheCapacity >> CHUNK_SHIFT) << alignof<usize>()), chunk);
