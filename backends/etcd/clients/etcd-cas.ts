@@ -13,7 +13,7 @@
 import { type AcquireRequest, DefiniteFailure, type LockClient, type LockFacts } from "../../adapter.js";
 import type { Endpoints, LockDefinition } from "../../registry.js";
 import { GRPC_NOT_FOUND, GrpcStatusError } from "../wire/grpc-channel.js";
-import { leaseSeconds } from "./connection.js";
+import { leaseSeconds, notSent } from "./connection.js";
 import { LeaderFirst } from "./leader-first.js";
 
 interface Held {
@@ -26,14 +26,6 @@ function leaseGoneAs(reason: string): (err: unknown) => never {
   return (err: unknown) => {
     if (err instanceof GrpcStatusError && err.code === GRPC_NOT_FOUND) throw new DefiniteFailure(reason);
     throw err;
-  };
-}
-
-/** Any error becomes a definite failure: for calls made before the lock step was ever sent. */
-function notSent(reason: string): (err: unknown) => never {
-  return (err: unknown) => {
-    if (err instanceof DefiniteFailure) throw err;
-    throw new DefiniteFailure(`${reason}: ${(err as Error)?.message ?? String(err)}`);
   };
 }
 
