@@ -15,7 +15,7 @@ import { runTag } from "./hosts.js";
 import { iptablesIn, NatOutputChains } from "./iptables.js";
 import type { Ledger } from "./ledger.js";
 import { peerDnatArgs } from "./peer-links.js";
-import type { ProxyFaults } from "./proxy.js";
+import { NO_FAULTS, type ProxyFaults } from "./proxy.js";
 import { ProxyHelper } from "./proxy-helper.js";
 
 /** The run's nat chain in client namespaces (the same name the runner-side fronts used). */
@@ -29,8 +29,6 @@ export interface FrontedServer {
   address: string;
   port: number;
 }
-
-const HEALED: ProxyFaults = { latencyMs: 0, jitterMs: 0, direction: "down", resetProbability: 0 };
 
 export type LinkStats = { connections: number; open: number; resets: number };
 
@@ -99,7 +97,7 @@ export class ClientLinks {
   /** Every link back to a clean pass-through. */
   async heal(): Promise<void> {
     for (const server of this.routes.keys())
-      await this.each(server, (h) => h.ask({ type: "set", to: server, faults: HEALED }));
+      await this.each(server, (h) => h.ask({ type: "set", to: server, faults: NO_FAULTS }));
   }
 
   /**

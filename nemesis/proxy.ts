@@ -18,7 +18,8 @@ export interface ProxyFaults {
   resetProbability: number;
 }
 
-const NO_FAULTS: ProxyFaults = { latencyMs: 0, jitterMs: 0, direction: "down", resetProbability: 0 };
+/** A proxy that only passes traffic on (how a proxy starts, and what healing sets). */
+export const NO_FAULTS: ProxyFaults = { latencyMs: 0, jitterMs: 0, direction: "down", resetProbability: 0 };
 
 export interface ProxyOptions {
   /** Where to listen (an address of the run) and on which port (0: any free port). */
