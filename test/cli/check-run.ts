@@ -1,5 +1,6 @@
 // Test helpers for `locksmith check`: run the CLI in this process (its `main`, output captured) or as the
-// real binary (dist/cli/bin.js, spawned with an argument array), and temp files that are always removed.
+// real binary (dist/cli/bin.js, executed itself so its shebang's flags apply, with an argument array), and temp
+// files that are always removed.
 // Helpers only: no assertions here, and nothing may outlive the test that called it.
 
 import { execFile } from "node:child_process";
@@ -48,13 +49,13 @@ export async function runInProcess(args: string[]): Promise<CliRun> {
   }
 }
 
-/** Run the built binary (`node dist/cli/bin.js ARGS`) as a child process. */
+/** Run the built binary (`dist/cli/bin.js ARGS`, executed itself as npx would) as a child process. */
 export function runBinary(args: string[], timeoutMs = 60_000): Promise<CliRun> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
   return new Promise((resolvePromise, reject) => {
     execFile(
-      process.execPath,
-      [BIN, ...args],
+      BIN,
+      args,
       { cwd: PROJECT_ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== "number") {

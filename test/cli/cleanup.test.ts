@@ -7,14 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Ledger, readLedgers } from "../../nemesis/ledger.js";
+import { sourceCliArgs } from "./cli-argv.js";
 
 function locksmith(args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "cli/bin.ts", ...args],
-      { timeout: 60_000 },
-      (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout }),
+    execFile(process.execPath, sourceCliArgs(args), { timeout: 60_000 }, (err, stdout) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout }),
     );
   });
 }

@@ -5,15 +5,12 @@ import { execFile } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { renderDoctor } from "../../cli/commands/doctor.js";
 import { type CheckOutcome, type DoctorCheck, defaultRunReady, runChecks } from "../../nemesis/doctor.js";
+import { sourceCliArgs } from "./cli-argv.js";
 
 function locksmith(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "cli/bin.ts", ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout, stderr }),
+    execFile(process.execPath, sourceCliArgs(args), { timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout, stderr }),
     );
   });
 }

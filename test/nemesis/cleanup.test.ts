@@ -13,6 +13,7 @@ import { cleanupLedgers, type LedgerCleanup, undoResource, writerAlive } from ".
 import { run } from "../../nemesis/hosts.js";
 import { Ledger, readLedgers } from "../../nemesis/ledger.js";
 import { readProcState, readStartTicks } from "../../nemesis/processes.js";
+import { sourceCliArgs } from "../cli/cli-argv.js";
 
 const alive = (pid: number) => {
   const s = readProcState(pid);
@@ -77,7 +78,7 @@ describe.skipIf(!findBinary("etcd") || !findBinary("redis-server"))(
       const cli = await new Promise<{ code: number; stdout: string }>((resolve) => {
         execFile(
           process.execPath,
-          ["--import", "tsx", "cli/bin.ts", "cleanup", "--state-dir", stateDir, "--json"],
+          sourceCliArgs(["cleanup", "--state-dir", stateDir, "--json"]),
           { timeout: 60_000 },
           (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout }),
         );

@@ -12,6 +12,7 @@ import { respCommand } from "../../backends/redis/server.js";
 import { cleanupLedgers } from "../../nemesis/cleanup.js";
 import { readLedgers } from "../../nemesis/ledger.js";
 import { readProcState } from "../../nemesis/processes.js";
+import { sourceCliArgs } from "../cli/cli-argv.js";
 import { canRunLive } from "./live-fixture.js";
 
 interface Made {
@@ -33,11 +34,8 @@ const alive = (pid: number) => {
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "cli/bin.ts", ...args],
-      { timeout: 60_000 },
-      (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout }),
+    execFile(process.execPath, sourceCliArgs(args), { timeout: 60_000 }, (err, stdout) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout }),
     );
   });
 }

@@ -16,6 +16,7 @@ import { findIp, runTag } from "../../nemesis/hosts.js";
 import { readLedgers } from "../../nemesis/ledger.js";
 import { readProcState } from "../../nemesis/processes.js";
 import { record } from "../../runner/record.js";
+import { sourceCliArgs } from "../cli/cli-argv.js";
 import { useRecordStateDir } from "../nemesis/live-fixture.js";
 
 const { dir, stateDir } = useRecordStateDir("locksmith-record-live-");
@@ -127,10 +128,7 @@ describe("locksmith record against live servers", () => {
     const out = join(dir, "interrupted");
     const child: ChildProcess = spawn(
       process.execPath,
-      [
-        "--import",
-        "tsx",
-        "cli/bin.ts",
+      sourceCliArgs([
         "record",
         "--lock",
         "redis-single",
@@ -144,7 +142,7 @@ describe("locksmith record against live servers", () => {
         "60",
         "--out",
         out,
-      ],
+      ]),
       { env: { ...process.env, LOCKSMITH_STATE_DIR: stateDir }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stderr = "";
