@@ -4,6 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { generateHopelessAndIllegal } from "../../checker/bench/synthetic.js";
 import type { Engine } from "../../checker/engine.js";
 import { toOperations } from "../../checker/operations.js";
 import { oracleEngine } from "../../checker/oracle.js";
@@ -135,5 +136,34 @@ describe("wasm, ts and oracle agree", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+// Past 32K entries both memos grow by moving to a new table a few slots per insert (the wasm one into a
+// table zeroed ahead, a little per insert). A slot lost or made up there would change what the search
+// prunes: with the same entry limit, both engines must then stop at different steps.
+describe("wasm and ts memos agree past the small-table size", () => {
+  it("on a hopeless partition, both reach a 150,000-entry limit at the same step, slice by slice", () => {
+    const model = getModel("owner-mutex");
+    const { history } = generateHopelessAndIllegal({
+      indeterminate: 64,
+      hopelessFirst: true,
+      hopelessOnly: true,
+    });
+    const ops = toOperations(history, model);
+    const stopAt = (engine: Engine) => {
+      const search = engine.start(model, ops, { maxCacheEntries: 150_000 });
+      try {
+        let status = search.status;
+        for (let slice = 0; slice < 10_000 && status === "running"; slice++) status = search.run(2_000);
+        return { status, steps: search.steps };
+      } finally {
+        search.dispose();
+      }
+    };
+    const wasm = stopAt(wasmEngine);
+    expect(wasm.status).toBe("memory-limit");
+    expect(wasm.steps).toBeGreaterThan(150_000);
+    expect(stopAt(tsEngine)).toEqual(wasm);
   });
 });

@@ -61,6 +61,9 @@ export class Ctx {
   oldTable: usize = 0;
   oldMask: i32 = 0;
   migrated: i32 = 0;
+  // a large table's successor, allocated early and zeroed a few slots per insert before it is needed
+  nextTable: usize = 0;
+  nextZeroed: i32 = 0;
   // interned tuples of i32 (kv unpartitioned: one per-key state per key)
   tupArena: usize = 0;
   tupCount: i32 = 0;
