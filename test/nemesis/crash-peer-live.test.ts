@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cleanupLedgers } from "../../nemesis/cleanup.js";
 import { readLedgers } from "../../nemesis/ledger.js";
 import { readProcState } from "../../nemesis/processes.js";
+import { sourceCliArgs } from "../cli/cli-argv.js";
 import { canRunLive, pollFor } from "./live-fixture.js";
 
 interface Made {
@@ -123,15 +124,7 @@ describe.skipIf(!canRunLive)("cleanup of the peer-link fronts after the runner d
     // the helpers notice the runner is gone (their IPC channel closes) and exit by themselves
     await pollFor(async () => (made.helpers.some(alive) ? undefined : true), 5_000, "the helpers to exit");
     for (const pid of made.pids) expect(alive(pid)).toBe(true); // orphaned members keep running
-    const cli = await run(process.execPath, [
-      "--import",
-      "tsx",
-      "cli/bin.ts",
-      "cleanup",
-      "--state-dir",
-      stateDir,
-      "--json",
-    ]);
+    const cli = await run(process.execPath, sourceCliArgs(["cleanup", "--state-dir", stateDir, "--json"]));
     expect(cli.code).toBe(0);
     const results = JSON.parse(cli.stdout) as Array<{
       cleaned: boolean;
