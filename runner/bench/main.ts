@@ -1,6 +1,7 @@
 // `npm run bench:locks`: for each lock client, start its topology (timed: "cluster start"), then print
-// acquire latency p50/p99 called directly and through a worker + the recorder (the harness overhead is
-// the difference of the medians), and acquire+release cycles per second with 10 clients on 10 keys.
+// acquire latency p50/p99 called directly and through a worker + the recorder, in alternation (the harness
+// overhead is the median of the paired differences), and acquire+release cycles per second with 10
+// clients on 10 keys.
 // Targets (issue 5): overhead <= 0.2 ms at p50; etcd-cas >= 500 and redis-single >= 4,000 cycles/s;
 // cluster start <= 3 s. Everything it starts goes through a ledger and is torn down, also on Ctrl-C.
 // Latencies are taken after LATENCY_WARMUP_CYCLES cycles and throughput after a warm-up that lasts until the
@@ -20,11 +21,10 @@ import { Ledger } from "../../nemesis/ledger.js";
 import { clientEndpoints, provisionTopology } from "../topology.js";
 import type { CpuSplit } from "./cpu.js";
 import {
-  directAcquireLatency,
   directThroughput,
-  harnessAcquireLatency,
   harnessThroughput,
   type LatencyFigures,
+  pairedAcquireLatency,
   type ThroughputFigures,
 } from "./measure.js";
 import { DEFAULT_WARMUP, type WarmupRule } from "./window.js";
@@ -76,8 +76,7 @@ async function benchOne(
     for (let i = 0; i < 10; i++) hosts.push(await provisioner.network.addHost(`b${i}`));
     const serverPids = () => deployment.servers.map((s) => s.pid);
     const ctx = { def, lock, endpoints, ledger, hosts, dir: provisioner.dir, serverPids };
-    const direct = await directAcquireLatency(def, endpoints, cycles);
-    const harness = await harnessAcquireLatency(ctx, cycles);
+    const { direct, harness, overheadP50Ms } = await pairedAcquireLatency(ctx, cycles);
     const throughput = await harnessThroughput(ctx, 10, seconds, warmup);
     const directTp = await directThroughput(def, endpoints, 10, seconds, warmup, serverPids);
     return {
@@ -86,7 +85,7 @@ async function benchOne(
       clusterStartMs,
       direct,
       harness,
-      overheadP50Ms: harness.p50Ms - direct.p50Ms,
+      overheadP50Ms,
       throughput,
       directCyclesPerSecond: directTp.cyclesPerSecond,
       directCpuPerCycleMs: directTp.cpuPerCycleMs,

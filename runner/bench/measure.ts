@@ -1,5 +1,6 @@
 // Measurements of `npm run bench:locks` for one lock client: acquire latency called directly in-process
-// and through a worker + the recorder (the harness overhead is the difference of the medians), and
+// and through a worker + the recorder, in alternation (the harness overhead is the median of the paired
+// differences), and
 // acquire+release cycles per second with many clients through the harness. Each client cycles on a key
 // of its own, so the figure is the lock's throughput, not the contention's. Both sides of each comparison
 // make the same adapter call (same request, same endpoints, same key scheme) after the same warm-up
@@ -39,27 +40,48 @@ function figures(ns: number[]): LatencyFigures {
   return { samples: ns.length, p50Ms: quantile(ns, 0.5) / 1e6, p99Ms: quantile(ns, 0.99) / 1e6 };
 }
 
-/** Sequential acquire+release cycles on one key, in this process; latencies of the acquires. */
-export async function directAcquireLatency(
-  def: LockDefinition,
-  endpoints: Endpoints,
-  cycles: number,
-): Promise<LatencyFigures> {
-  const client: LockClient = await def.create(endpoints);
-  const ns: number[] = [];
+export interface PairedLatency {
+  direct: LatencyFigures;
+  harness: LatencyFigures;
+  /** Median of the per-pair differences (harness acquire - direct acquire), ms. */
+  overheadP50Ms: number;
+}
+
+/**
+ * Sequential acquire+release cycles on one key each, alternating: one in this process, then the same call
+ * through one worker and the recorder, and again. Each pair runs back to back, so both sides see the same
+ * machine (this VM's speed drifts by tens of percent from one minute to the next; run one after the other,
+ * the two medians differed by that drift as much as by the harness). Latencies of the acquires, by this
+ * process's clock for the direct side and the runner's clock for the harness side.
+ */
+export async function pairedAcquireLatency(ctx: HarnessContext, cycles: number): Promise<PairedLatency> {
+  const direct: LockClient = await ctx.def.create(ctx.endpoints);
+  const { clients, stop } = await startClients(ctx, 1, "latency.jsonl");
+  const directNs: number[] = [];
+  const harnessNs: number[] = [];
+  const differences: number[] = [];
   try {
     for (let i = 0; i < cycles + LATENCY_WARMUP_CYCLES; i++) {
       const owner = `direct-${i}`;
       const t = process.hrtime.bigint();
-      await client.acquire({ key: "bench-direct", owner, ttlMs: TTL_MS, timeoutMs: TIMEOUT_MS });
-      const dt = Number(process.hrtime.bigint() - t);
-      if (i >= LATENCY_WARMUP_CYCLES) ns.push(dt);
-      await client.release({ key: "bench-direct", owner, timeoutMs: TIMEOUT_MS });
+      await direct.acquire({ key: "bench-direct", owner, ttlMs: TTL_MS, timeoutMs: TIMEOUT_MS });
+      const directAcquireNs = Number(process.hrtime.bigint() - t);
+      await direct.release({ key: "bench-direct", owner, timeoutMs: TIMEOUT_MS });
+      const r = await cycle(clients[0], "bench-harness", `harness-${i}`);
+      if (i < LATENCY_WARMUP_CYCLES) continue;
+      directNs.push(directAcquireNs);
+      harnessNs.push(r.acquireNs);
+      differences.push(r.acquireNs - directAcquireNs);
     }
   } finally {
-    await client.close();
+    await stop();
+    await direct.close();
   }
-  return figures(ns);
+  return {
+    direct: figures(directNs),
+    harness: figures(harnessNs),
+    overheadP50Ms: quantile(differences, 0.5) / 1e6,
+  };
 }
 
 /** `count` in-process clients cycling on their own keys: the machine's and the lock's limit, no harness. */
@@ -165,21 +187,6 @@ async function cycle(
   if (a.type !== "ok") return { ok: false, acquireNs: a.completeTime - a.invokeTime };
   const r = await c.lock("release", key, { owner }, { owner, timeoutMs: TIMEOUT_MS });
   return { ok: r.type === "ok", acquireNs: a.completeTime - a.invokeTime };
-}
-
-/** The same sequential cycles through one worker and the recorder; latencies by the runner's clock. */
-export async function harnessAcquireLatency(ctx: HarnessContext, cycles: number): Promise<LatencyFigures> {
-  const { clients, stop } = await startClients(ctx, 1, "latency.jsonl");
-  const ns: number[] = [];
-  try {
-    for (let i = 0; i < cycles + LATENCY_WARMUP_CYCLES; i++) {
-      const r = await cycle(clients[0], "bench-harness", `harness-${i}`);
-      if (i >= LATENCY_WARMUP_CYCLES) ns.push(r.acquireNs);
-    }
-  } finally {
-    await stop();
-  }
-  return figures(ns);
 }
 
 export interface ThroughputFigures {
