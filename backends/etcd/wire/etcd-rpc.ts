@@ -6,7 +6,8 @@
 
 import { createRequire } from "node:module";
 import protobuf from "protobufjs";
-import { GrpcChannel } from "./grpc-channel.js";
+import { GrpcChannel, GrpcNoAnswerError } from "./grpc-channel.js";
+import { GrpcExchangeStream } from "./grpc-exchange.js";
 
 const require = createRequire(import.meta.url);
 
@@ -58,9 +59,12 @@ export interface TxnAnswer {
 /** One etcd member, reached over its own HTTP/2 connection. */
 export class EtcdMember {
   private readonly channel: GrpcChannel;
+  /** The member's keepalive stream, kept open across keepalives (etcd answers each one in order). */
+  private readonly keepAlives: GrpcExchangeStream;
 
   constructor(readonly url: string) {
     this.channel = new GrpcChannel(url);
+    this.keepAlives = new GrpcExchangeStream(this.channel, "/etcdserverpb.Lease/LeaseKeepAlive");
   }
 
   /** A new lease of `ttlSeconds`; its ID. */
@@ -74,15 +78,22 @@ export class EtcdMember {
     return { id: res.ID, ttl: Number(res.TTL) };
   }
 
-  /** One keepalive of a lease: its TTL in seconds afterwards (0: the lease is gone). */
+  /**
+   * One keepalive of a lease, on the member's open keepalive stream: its TTL in seconds afterwards (0: the
+   * lease is gone). An answer that names another lease means the stream's order is lost: the stream is
+   * reset and this keepalive has no answer.
+   */
   async leaseKeepAlive(leaseId: string, timeoutMs: number): Promise<number> {
     const c = LEASE_KEEPALIVE();
-    const bytes = await this.channel.streamOnce(
-      "/etcdserverpb.Lease/LeaseKeepAlive",
-      encode(c, { ID: leaseId }),
-      timeoutMs,
-    );
-    return Number(decode(c, bytes).TTL);
+    const answer = decode(c, await this.keepAlives.exchange(encode(c, { ID: leaseId }), timeoutMs));
+    if (answer.ID !== leaseId) {
+      this.keepAlives.reset("an answer for another lease");
+      throw new GrpcNoAnswerError(
+        this.keepAlives.method,
+        `the answer named lease ${answer.ID}, not ${leaseId}`,
+      );
+    }
+    return Number(answer.TTL);
   }
 
   async leaseRevoke(leaseId: string, timeoutMs: number): Promise<void> {
@@ -135,6 +146,7 @@ export class EtcdMember {
   }
 
   close(): void {
+    this.keepAlives.reset("the member's client was closed");
     this.channel.close();
   }
 

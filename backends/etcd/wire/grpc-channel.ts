@@ -36,7 +36,7 @@ export class GrpcNoAnswerError extends Error {
 export const GRPC_NOT_FOUND = 5;
 
 /** The 5-byte gRPC message prefix (uncompressed) followed by the message. */
-function frame(message: Uint8Array): Buffer {
+export function frame(message: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(5 + message.length);
   out[0] = 0;
   out.writeUInt32BE(message.length, 1);
@@ -45,7 +45,7 @@ function frame(message: Uint8Array): Buffer {
 }
 
 /** The first complete message in `data`, or undefined while it is incomplete. */
-function firstMessage(data: Buffer): Buffer | undefined {
+export function firstMessage(data: Buffer): Buffer | undefined {
   if (data.length < 5) return undefined;
   const length = data.readUInt32BE(1);
   if (data.length < 5 + length) return undefined;
@@ -61,15 +61,28 @@ export class GrpcChannel {
 
   /** One request, one answer. `method` is "/package.Service/Method". */
   unary(method: string, request: Uint8Array, timeoutMs: number): Promise<Buffer> {
-    return this.call(method, request, timeoutMs, false);
+    return this.call(method, request, timeoutMs);
   }
 
   /**
-   * One request on a bidirectional stream and its first answer, then the stream is cancelled (etcd's
-   * LeaseKeepAlive is only offered as a stream).
+   * A new HTTP/2 stream for `method` on the live connection (dialled if there is none), its headers sent;
+   * `timeoutMs`, when given, is sent to etcd as `grpc-timeout`. For callers that keep a stream open
+   * (grpc-exchange.ts); a GrpcNoAnswerError when the channel is closed or the connection cannot be used.
    */
-  streamOnce(method: string, request: Uint8Array, timeoutMs: number): Promise<Buffer> {
-    return this.call(method, request, timeoutMs, true);
+  open(method: string, timeoutMs?: number): http2.ClientHttp2Stream {
+    const headers: http2.OutgoingHttpHeaders = {
+      ":method": "POST",
+      ":path": method,
+      "content-type": "application/grpc",
+      te: "trailers",
+    };
+    if (timeoutMs !== undefined)
+      headers["grpc-timeout"] = `${Math.min(Math.max(1, Math.ceil(timeoutMs)), 99_999_999)}m`;
+    try {
+      return this.connection().request(headers);
+    } catch (err) {
+      throw err instanceof GrpcNoAnswerError ? err : new GrpcNoAnswerError(method, String(err));
+    }
   }
 
   close(): void {
@@ -94,20 +107,14 @@ export class GrpcChannel {
     return session;
   }
 
-  private call(method: string, request: Uint8Array, timeoutMs: number, streaming: boolean): Promise<Buffer> {
+  private call(method: string, request: Uint8Array, timeoutMs: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       const ms = Math.max(1, Math.ceil(timeoutMs));
       let stream: http2.ClientHttp2Stream;
       try {
-        stream = this.connection().request({
-          ":method": "POST",
-          ":path": method,
-          "content-type": "application/grpc",
-          te: "trailers",
-          "grpc-timeout": `${Math.min(ms, 99_999_999)}m`,
-        });
+        stream = this.open(method, ms);
       } catch (err) {
-        reject(err instanceof GrpcNoAnswerError ? err : new GrpcNoAnswerError(method, String(err)));
+        reject(err);
         return;
       }
       let settled = false;
@@ -140,10 +147,6 @@ export class GrpcChannel {
       });
       stream.on("data", (chunk: Buffer) => {
         data = data.length === 0 ? chunk : Buffer.concat([data, chunk]);
-        if (streaming) {
-          const message = firstMessage(data);
-          if (message) finish(undefined, message);
-        }
       });
       stream.on("trailers", readStatus);
       stream.on("error", (err) => finish(new GrpcNoAnswerError(method, err.message)));

@@ -61,4 +61,23 @@ describe.skipIf(!findBinary("etcd"))("etcd RPCs over the lean transport (live)",
     expect(revoke).toBeInstanceOf(GrpcStatusError);
     expect((revoke as GrpcStatusError).code).toBe(GRPC_NOT_FOUND);
   });
+
+  it("keepalives sent together on the member's one keepalive stream each get their own lease's TTL", async () => {
+    const m = member(1);
+    const short = await m.leaseGrant(3, 2_000);
+    const long = await m.leaseGrant(7, 2_000);
+    for (let round = 0; round < 20; round++) {
+      const ttls = await Promise.all([
+        m.leaseKeepAlive(short.id, 2_000),
+        m.leaseKeepAlive(long.id, 2_000),
+        m.leaseKeepAlive(short.id, 2_000),
+      ]);
+      expect(ttls).toEqual([3, 7, 3]);
+    }
+    await m.leaseRevoke(short.id, 2_000);
+    expect(await Promise.all([m.leaseKeepAlive(short.id, 2_000), m.leaseKeepAlive(long.id, 2_000)])).toEqual([
+      0, 7,
+    ]);
+    await m.leaseRevoke(long.id, 2_000);
+  });
 });

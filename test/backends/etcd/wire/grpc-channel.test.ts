@@ -1,6 +1,6 @@
 // The lean gRPC transport (backends/etcd/wire/grpc-channel.ts) against an HTTP/2 peer in this process that
 // speaks the gRPC wire format: answers, refusals (grpc-status), silence past the deadline, a refused
-// connection, a message split over frames, and one answer on a stream. The peer is a protocol fixture for
+// connection, and a message split over frames. The peer is a protocol fixture for
 // the transport, not a stand-in for etcd (etcd-rpc-live.test.ts runs the same calls against etcd).
 
 import http2 from "node:http2";
@@ -12,18 +12,7 @@ import {
   GrpcNoAnswerError,
   GrpcStatusError,
 } from "../../../../backends/etcd/wire/grpc-channel.js";
-
-function framed(message: Buffer): Buffer {
-  const out = Buffer.alloc(5 + message.length);
-  out.writeUInt32BE(message.length, 1);
-  message.copy(out, 5);
-  return out;
-}
-
-/** The request message of a gRPC body (one length-prefixed message). */
-function unframe(body: Buffer): Buffer {
-  return body.subarray(5, 5 + body.readUInt32BE(1));
-}
+import { framed, unframe } from "./grpc-frames.js";
 
 describe("GrpcChannel", () => {
   let server: http2.Http2Server;
@@ -39,14 +28,6 @@ describe("GrpcChannel", () => {
       seenTimeouts.push(String(headers["grpc-timeout"]));
       const chunks: Buffer[] = [];
       const path = String(headers[":path"]);
-      if (path === "/t.S/Stream") {
-        // answers the first message at once and keeps the stream open
-        stream.once("data", (d: Buffer) => {
-          stream.respond({ ":status": 200, "content-type": "application/grpc" });
-          stream.write(framed(Buffer.concat([Buffer.from("first:"), unframe(d)])));
-        });
-        return;
-      }
       stream.on("data", (d: Buffer) => chunks.push(d));
       stream.on("end", () => {
         const request = unframe(Buffer.concat(chunks));
@@ -157,16 +138,6 @@ describe("GrpcChannel", () => {
     try {
       const err = await channel.unary("/t.S/Echo", Buffer.from("x"), 2_000).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GrpcNoAnswerError);
-    } finally {
-      channel.close();
-    }
-  });
-
-  it("streamOnce resolves with the first message while the stream stays open", async () => {
-    const channel = new GrpcChannel(url);
-    try {
-      const answer = await channel.streamOnce("/t.S/Stream", Buffer.from("ka"), 2_000);
-      expect(answer.toString()).toBe("first:ka");
     } finally {
       channel.close();
     }
