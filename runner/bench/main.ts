@@ -8,7 +8,8 @@
 // rate is steady (window.ts), on both the direct and the harness side alike, so the figures are steady-state
 // ones (connections open, JIT done); the warm-up each took is printed. Options: --locks a,b,c (default: all
 // eight), --seconds S (throughput window, default 5), --warmup S (shortest warm-up, default 3), --warmup-max
-// S (longest, default 30), --cycles N (latency samples, default 300), --json FILE.
+// S (longest, default 60), --warmup-cycles N (fewest warm-up cycles per client, default 1000), --cycles N
+// (latency samples, default 300), --json FILE.
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     ...DEFAULT_WARMUP,
     minSeconds: Number(arg("--warmup") ?? DEFAULT_WARMUP.minSeconds),
     maxSeconds: Number(arg("--warmup-max") ?? DEFAULT_WARMUP.maxSeconds),
+    minCycles: arg("--warmup-cycles") === undefined ? undefined : Number(arg("--warmup-cycles")),
   };
   const cycles = Number(arg("--cycles") ?? 300);
   const results: LockBench[] = [];

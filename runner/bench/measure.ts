@@ -36,6 +36,19 @@ const TIMEOUT_MS = 2_000;
  */
 export const LATENCY_WARMUP_CYCLES = 1_000;
 
+/**
+ * Fewest warm-up cycles per client before a throughput window may open (window.ts `minCycles`), on both
+ * sides alike. Each worker runs a tenth of the calls, so it tiers up a tenth as fast as one process running
+ * all ten clients: traced with --trace-opt, a worker was still optimising functions ~30 s into a run, and the
+ * old rule (two seconds in a row within 5%) opened the window after 3 s with workers at ~5 ms of CPU per
+ * cycle, against ~1.6 ms once their code was optimised.
+ */
+export const THROUGHPUT_WARMUP_CYCLES_PER_CLIENT = 1_000;
+
+function warmupFor(rule: WarmupRule, clients: number): WarmupRule {
+  return { ...rule, minCycles: rule.minCycles ?? THROUGHPUT_WARMUP_CYCLES_PER_CLIENT * clients };
+}
+
 function figures(ns: number[]): LatencyFigures {
   return { samples: ns.length, p50Ms: quantile(ns, 0.5) / 1e6, p99Ms: quantile(ns, 0.99) / 1e6 };
 }
@@ -96,7 +109,7 @@ export async function directThroughput(
   const clients = await Promise.all(Array.from({ length: count }, () => def.create(endpoints)));
   let cycles = 0;
   let elapsed = 0;
-  const window = new Window(warmup, seconds);
+  const window = new Window(warmupFor(warmup, count), seconds);
   let cpuFrom: CpuSplit | undefined;
   let cpuTo: CpuSplit | undefined;
   window.atStart(() => {
@@ -214,7 +227,7 @@ export async function harnessThroughput(
   let cycles = 0;
   let failed = 0;
   let elapsed = 0;
-  const window = new Window(warmup, seconds);
+  const window = new Window(warmupFor(warmup, count), seconds);
   const workerPids = workers.map((w) => w.pid);
   let cpuFrom: CpuSplit | undefined;
   let cpuTo: CpuSplit | undefined;

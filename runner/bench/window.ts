@@ -1,7 +1,8 @@
 // The time window of a throughput measurement in `bench:locks`: a warm-up that lasts until the rate is
-// steady, then `seconds` measured. The warm-up runs at least `minSeconds` and ends at the first whole
-// second whose completed cycles are within `tolerance` of the second before (JIT tiering, connection
-// pools and caches have settled), or at `maxSeconds`, and says which. Only cycles that start inside the
+// steady, then `seconds` measured. The warm-up runs at least `minSeconds` and `minCycles` completed cycles
+// and ends at the first whole second after those whose completed cycles are within `tolerance` of the
+// second before (JIT tiering, connection pools and caches have settled), or at `maxSeconds`, and says
+// which. Only cycles that start inside the
 // measured window count. It must never read a rate from fewer than two whole seconds, and never count a
 // cycle that started during the warm-up.
 
@@ -10,9 +11,16 @@ export interface WarmupRule {
   maxSeconds: number;
   /** Largest relative change between two consecutive seconds' cycle counts that counts as steady. */
   tolerance: number;
+  /**
+   * Fewest cycles completed before the rate may count as steady. A rate that changes little from one second
+   * to the next can still be climbing slowly: ten client workers each run a tenth of the calls, and V8
+   * optimises a function only some hundreds of calls after its inline caches last changed
+   * (--minimum-invocations-after-ic-update, 500), so their code tiers up over tens of seconds.
+   */
+  minCycles?: number;
 }
 
-export const DEFAULT_WARMUP: WarmupRule = { minSeconds: 3, maxSeconds: 30, tolerance: 0.05 };
+export const DEFAULT_WARMUP: WarmupRule = { minSeconds: 3, maxSeconds: 60, tolerance: 0.05 };
 
 const NS = 1_000_000_000n;
 
@@ -22,6 +30,7 @@ export class Window {
   private readonly warmupStart: bigint;
   private secondStart: bigint;
   private inSecond = 0;
+  private warmCycles = 0;
   private lastSecond: number | undefined;
   private onOpen: (() => void) | undefined;
   /** Seconds the warm-up lasted, and whether it ended because the rate was steady. */
@@ -46,6 +55,7 @@ export class Window {
   /** Note a completed cycle (during the warm-up, it feeds the steadiness test). */
   completed(): void {
     if (this.measureFrom !== undefined) return;
+    this.warmCycles++;
     const now = this.now();
     while (now - this.secondStart >= NS) {
       const previous = this.lastSecond;
@@ -57,7 +67,8 @@ export class Window {
         previous !== undefined &&
         previous > 0 &&
         Math.abs(this.lastSecond - previous) <= this.rule.tolerance * previous;
-      if ((steady && elapsed >= this.rule.minSeconds) || elapsed >= this.rule.maxSeconds) {
+      const enough = elapsed >= this.rule.minSeconds && this.warmCycles >= (this.rule.minCycles ?? 0);
+      if ((steady && enough) || elapsed >= this.rule.maxSeconds) {
         this.open(now, elapsed, steady);
         return;
       }

@@ -1,16 +1,16 @@
 // The warm-up rule of bench:locks' throughput window (runner/bench/window.ts), on a clock the test drives:
-// the measured window opens at the first steady second after the shortest warm-up, not while the rate still
-// climbs, at the longest warm-up at the latest (then marked not steady), and never counts a cycle that
+// the measured window opens at the first steady second after the shortest warm-up and the fewest cycles,
+// not while the rate still climbs, at the longest warm-up at the latest (then marked not steady), and never counts a cycle that
 // started before it opened.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Window } from "../../../runner/bench/window.js";
+import { type WarmupRule, Window } from "../../../runner/bench/window.js";
 
 const MS = 1_000_000n;
 
 /** Drives a window with `rates[s]` evenly spaced completed cycles in second s; returns it and the clock. */
-function drive(rates: number[], rule = { minSeconds: 3, maxSeconds: 10, tolerance: 0.05 }) {
+function drive(rates: number[], rule: WarmupRule = { minSeconds: 3, maxSeconds: 10, tolerance: 0.05 }) {
   let t = 0n;
   const window = new Window(rule, 5, () => t);
   let opened: bigint | undefined;
@@ -31,6 +31,19 @@ describe("throughput window warm-up", () => {
     const { window, opened } = drive([100, 200, 400, 400, 400, 400, 400]);
     expect(window.warmup).toEqual({ seconds: 4, steady: true }); // seconds 2 and 3 agree; seen at t = 4 s
     expect(opened).toBe(4000n * MS);
+  });
+
+  it("a steady rate does not open the window before the fewest cycles are done", () => {
+    const rates = [100, 200, 400, 400, 400, 400, 400, 400, 400, 400, 400];
+    const { window, opened } = drive(rates, {
+      minSeconds: 3,
+      maxSeconds: 10,
+      tolerance: 0.05,
+      minCycles: 2_500,
+    });
+    // 2,500 cycles are done during second 7 (100 + 200 + 400 * 5 = 2,300 by its start); it is steady at t = 8 s
+    expect(window.warmup).toEqual({ seconds: 8, steady: true });
+    expect(opened).toBe(8000n * MS);
   });
 
   it("waits while the rate still climbs more than the tolerance, then opens at the maximum, marked", () => {
