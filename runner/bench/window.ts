@@ -2,9 +2,8 @@
 // steady, then `seconds` measured. The warm-up runs at least `minSeconds` and `minCycles` completed cycles
 // and ends at the first whole second after those whose completed cycles are within `tolerance` of the
 // second before (JIT tiering, connection pools and caches have settled), or at `maxSeconds`, and says
-// which. Only cycles that start inside the
-// measured window count. It must never read a rate from fewer than two whole seconds, and never count a
-// cycle that started during the warm-up.
+// which. Only cycles that start inside the measured window count. It must never read a rate from fewer
+// than two whole seconds, and never count a cycle that started during the warm-up.
 
 export interface WarmupRule {
   minSeconds: number;

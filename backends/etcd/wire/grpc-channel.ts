@@ -35,6 +35,16 @@ export class GrpcNoAnswerError extends Error {
 /** gRPC status codes used by the callers. */
 export const GRPC_NOT_FOUND = 5;
 
+/** The gRPC status a set of headers or trailers carries (with its decoded message), if it carries one. */
+export function grpcStatus(
+  headers: http2.IncomingHttpHeaders,
+): { code: number; details: string } | undefined {
+  const s = headers["grpc-status"];
+  if (s === undefined) return undefined;
+  const m = headers["grpc-message"];
+  return { code: Number(s), details: typeof m === "string" ? decodeURIComponent(m) : "" };
+}
+
 /** The 5-byte gRPC message prefix (uncompressed) followed by the message. */
 export function frame(message: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(5 + message.length);
@@ -119,8 +129,7 @@ export class GrpcChannel {
       }
       let settled = false;
       let data: Buffer = Buffer.alloc(0);
-      let status: number | undefined;
-      let details = "";
+      let status: { code: number; details: string } | undefined;
       const finish = (err: Error | undefined, value?: Buffer) => {
         if (settled) return;
         settled = true;
@@ -131,12 +140,7 @@ export class GrpcChannel {
       };
       const timer = setTimeout(() => finish(new GrpcNoAnswerError(method, `no answer within ${ms} ms`)), ms);
       const readStatus = (headers: http2.IncomingHttpHeaders) => {
-        const s = headers["grpc-status"];
-        if (s !== undefined) {
-          status = Number(s);
-          const m = headers["grpc-message"];
-          details = typeof m === "string" ? decodeURIComponent(m) : "";
-        }
+        status = grpcStatus(headers) ?? status;
       };
       stream.on("response", (headers) => {
         if (headers[":status"] !== 200) {
@@ -151,11 +155,11 @@ export class GrpcChannel {
       stream.on("trailers", readStatus);
       stream.on("error", (err) => finish(new GrpcNoAnswerError(method, err.message)));
       stream.on("close", () => {
-        if (status !== undefined && status !== 0) {
-          finish(new GrpcStatusError(status, details, method));
+        if (status !== undefined && status.code !== 0) {
+          finish(new GrpcStatusError(status.code, status.details, method));
           return;
         }
-        const message = status === 0 ? firstMessage(data) : undefined;
+        const message = status?.code === 0 ? firstMessage(data) : undefined;
         if (message) finish(undefined, message);
         else finish(new GrpcNoAnswerError(method, "the stream closed without an answer"));
       });

@@ -8,7 +8,14 @@
 // to a request out of order, and never keep a stream whose order is in doubt.
 
 import http2 from "node:http2";
-import { firstMessage, frame, type GrpcChannel, GrpcNoAnswerError, GrpcStatusError } from "./grpc-channel.js";
+import {
+  firstMessage,
+  frame,
+  type GrpcChannel,
+  GrpcNoAnswerError,
+  GrpcStatusError,
+  grpcStatus,
+} from "./grpc-channel.js";
 
 interface Waiting {
   resolve: (answer: Buffer) => void;
@@ -50,15 +57,15 @@ export class GrpcExchangeStream {
   private current(): http2.ClientHttp2Stream {
     const live = this.stream;
     if (live && !live.closed && !live.destroyed) return live;
+    // a stream that ended before its events arrived: what waits on it must not wait on the next one
+    if (live) this.drop(live, "the stream closed");
     const stream = this.channel.open(this.method);
     // a status (in trailers, or in the headers of a trailers-only answer) ends the exchanges on the stream
     const ended = (headers: http2.IncomingHttpHeaders) => {
-      const status = headers["grpc-status"];
+      const status = grpcStatus(headers);
       if (status === undefined) return;
-      const m = headers["grpc-message"];
-      const details = typeof m === "string" ? decodeURIComponent(m) : "";
-      const code = Number(status);
-      const refusal = code !== 0 ? new GrpcStatusError(code, details, this.method) : undefined;
+      const refusal =
+        status.code !== 0 ? new GrpcStatusError(status.code, status.details, this.method) : undefined;
       this.drop(stream, "the stream ended", refusal);
     };
     stream.on("response", (headers) => {
@@ -71,7 +78,6 @@ export class GrpcExchangeStream {
     stream.on("error", (err) => this.drop(stream, err.message));
     stream.on("close", () => this.drop(stream, "the stream closed"));
     this.stream = stream;
-    this.received = Buffer.alloc(0);
     return stream;
   }
 
