@@ -4,7 +4,7 @@
 //   reset it is back;
 // - partition@holder: the holder is cut off from the server: none of its lock calls completes ok during the
 //   partition while another client's do, and after the heal it completes calls again;
-// - loss@holder: the holder's link is lossy: most of its lock calls are slow or lost, another client's are
+// - loss@holder: the holder's link is lossy: many of its lock calls are slow or lost, another client's are
 //   not, and after the heal it completes quick calls again.
 // Every run must end with its ledger closed and nothing outstanding (no rule, offset file or process left).
 
@@ -216,11 +216,15 @@ describe.skipIf(!canRunLive)("faults aimed at @holder, through record() on redis
     const { history, ledger, context } = await run("loss", {
       nemesis: "loss@holder",
       nemesisOptions: { lossProbability: 0.7 },
+      durationS: 22.5, // four loss windows: the slow share is judged over all of them (below)
     });
     const losses = windows(history, "loss", "heal-loss");
-    expect(losses.length, context).toBeGreaterThanOrEqual(1); // two are scheduled; a slow run may end before the second heals
+    expect(losses.length, context).toBeGreaterThanOrEqual(3); // four are scheduled; a slow run may end before the last heals
     const calls = lockCalls(history);
     const slow = (c: Call) => c.done.type === "info" || latencyMs(c) >= 200;
+    const share = (cs: Call[]) => cs.filter(slow).length / Math.max(1, cs.length);
+    const holderCalls: Call[] = [];
+    const otherCalls: Call[] = [];
     for (const w of losses) {
       const where = `${context}\nloss at index ${w.start.index} on ${w.target}`;
       expect((w.start.value as { probability?: number }).probability, where).toBe(0.7);
@@ -232,13 +236,12 @@ describe.skipIf(!canRunLive)("faults aimed at @holder, through record() on redis
       );
       const mine = during.filter((c) => c.client === w.target);
       const others = during.filter((c) => c.client !== w.target);
-      const share = (cs: Call[]) => cs.filter(slow).length / Math.max(1, cs.length);
+      holderCalls.push(...mine);
       const figures = `${where}\nholder: ${mine.filter(slow).length}/${mine.length} slow or lost; others: ${others.filter(slow).length}/${others.length}`;
       console.log(figures.slice(figures.lastIndexOf("loss at")));
       expect(mine.length, figures).toBeGreaterThan(0);
-      expect(share(mine), figures).toBeGreaterThanOrEqual(0.5);
       expect(others.filter((c) => c.done.type === "ok").length, figures).toBeGreaterThan(0);
-      expect(share(others), figures).toBeLessThan(share(mine) / 2);
+      otherCalls.push(...others);
       // healed: the holder completes a quick lock call after the heal
       expect(
         calls.some(
@@ -251,6 +254,14 @@ describe.skipIf(!canRunLive)("faults aimed at @holder, through record() on redis
         figures,
       ).toBe(true);
     }
+    // Each of the holder's calls is slow when its one reply is dropped (p = 0.7: the resend waits for the
+    // 200 ms minimum RTO), so its slow count is about Binomial(n, 0.7), with n = 3 to 10 per window. One
+    // window is too few calls to judge (a bound of 0.5 per window failed in CI with 3/10; with 3 calls, none
+    // is slow 2.7% of the time), so the shares are pooled: over three or four windows (n >= 12), a share
+    // under 0.3 has a chance under 0.2%.
+    const pooled = `${context}\nover all windows: holder ${holderCalls.filter(slow).length}/${holderCalls.length} slow or lost; others ${otherCalls.filter(slow).length}/${otherCalls.length}`;
+    expect(share(holderCalls), pooled).toBeGreaterThanOrEqual(0.3);
+    expect(share(otherCalls), pooled).toBeLessThan(share(holderCalls) / 2);
     expect(ledger?.closed).toBe(true);
     expect(ledger?.outstanding).toEqual([]);
   }, 180_000);
