@@ -167,7 +167,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         async () => {
           interrupted = true;
           await teardown();
-          await writeTestJson({ interrupted: true, ops: recorder?.opCount ?? 0 }).catch(() => {});
+          const ops = recorder?.opCount ?? 0;
+          await writeTestJson({ interrupted: true, ops }).catch(() => {});
+          if (recorder)
+            log(`locksmith: interrupted: ${ops} ops kept in ${historyPath} (ops left open read as info)`);
         },
         { log },
       )
@@ -296,7 +299,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         new ClientLoop(c, cfg, clock, new SeededRandom(master.int(2 ** 32)), unique)
           .run(stopAt)
           .catch((err) => {
-            log(`locksmith: client ${c.index} stopped: ${(err as Error).message}`);
+            if (!interrupted) log(`locksmith: client ${c.index} stopped: ${(err as Error).message}`);
           }),
       ),
     );
@@ -341,10 +344,20 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     await teardown();
     await writeTestJson({ interrupted: false, ops: summary.ops, counts, clientProcesses: nextProcess });
     return { summary, runId, seed, interrupted };
+  } catch (err) {
+    // Ctrl-C tore the run down under the main flow (closed history, killed workers): what failed here is
+    // that, not a crash. The signal handler finishes the teardown, says what was kept, and exits 130.
+    if (interrupted) return await untilSignalHandlerExits(); // awaited: the handlers stay until the exit
+    throw err;
   } finally {
     await teardown();
     removeSignalHandlers();
   }
+}
+
+/** Never settles: the signal handler of `teardownOnSignals` ends the process once the teardown is done. */
+function untilSignalHandlerExits(): Promise<never> {
+  return new Promise<never>(() => {});
 }
 
 export { formatSummary };

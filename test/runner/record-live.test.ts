@@ -166,10 +166,16 @@ describe("locksmith record against live servers", () => {
     child.kill("SIGINT");
     const code = await exited;
     expect(code, stderr).toBe(130);
+    // an interrupt is not a crash: no stack trace, no client "stopped" by the teardown; it says what it kept
+    expect(stderr).not.toContain("crashed");
+    expect(stderr).not.toContain("stopped:");
+    const kept = /interrupted: (\d+) ops kept in (.+) \(/.exec(stderr);
+    expect(kept?.[2], stderr).toBe(historyPath);
     const test = JSON.parse(readFileSync(join(out, "test.json"), "utf8"));
     expect(test.interrupted).toBe(true);
     const { history } = await loadHistory(join(out, "history.jsonl"));
     expect(history.length).toBeGreaterThan(0);
+    expect(Number(kept?.[1])).toBe(test.ops);
     await expectNothingLeft(test.runId);
   }, 300_000);
 });
