@@ -76,6 +76,18 @@ export class RunNemesis {
 
   /** Before provisioning. Throws a plain Error naming unknown faults. */
   static async prepare(ledger: Ledger, opts: RunNemesisOptions): Promise<RunNemesis> {
+    const { faults, targets } = RunNemesis.parse(opts);
+    const runtime = await NemesisRuntime.prepare({ ledger, faults, options: opts.options });
+    const rn = new RunNemesis(runtime, faults, opts);
+    for (const [f, t] of targets) rn.targets.set(f, t);
+    return rn;
+  }
+
+  /**
+   * The faults and their targets named by `opts`, checked without touching the machine (so bad input is
+   * refused before anything starts). Throws a plain Error naming what is wrong.
+   */
+  static parse(opts: RunNemesisOptions): { faults: FaultName[]; targets: Map<FaultName, TargetSelector> } {
     const targets = new Map<FaultName, TargetSelector>();
     let faults: FaultName[];
     if (typeof opts.faults === "string") {
@@ -95,10 +107,7 @@ export class RunNemesis {
     } else faults = [...opts.faults];
     if (!(opts.intervalS === undefined || opts.intervalS > 0))
       throw new Error("--nemesis-interval must be > 0");
-    const runtime = await NemesisRuntime.prepare({ ledger, faults, options: opts.options });
-    const rn = new RunNemesis(runtime, faults, opts);
-    for (const [f, t] of targets) rn.targets.set(f, t);
-    return rn;
+    return { faults, targets };
   }
 
   /** Environment for every server process. */

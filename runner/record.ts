@@ -81,13 +81,22 @@ export function keyNames(count: number): string[] {
 export async function record(opts: RecordOptions): Promise<RecordResult> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = opts.seed ?? randomBytes(4).readUInt32LE(0);
-  log(`seed ${seed}`);
   const baseDir = opts.baseDir ?? process.cwd();
   let def: LockDefinition;
   try {
     def = await resolveLock(opts.lock, baseDir);
   } catch (err) {
     throw new RecordInputError((err as Error).message);
+  }
+  const nemesisOptions = opts.nemesis
+    ? { faults: opts.nemesis, intervalS: opts.nemesisIntervalS, options: opts.nemesisOptions }
+    : undefined;
+  if (nemesisOptions) {
+    try {
+      RunNemesis.parse(nemesisOptions); // bad fault names are refused before anything is made
+    } catch (err) {
+      throw new RecordInputError(`--nemesis: ${(err as Error).message}`);
+    }
   }
   const outDir = resolve(opts.outDir);
   const historyPath = join(outDir, "history.jsonl");
@@ -97,6 +106,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     throw new RecordInputError(`${historyPath} already holds a history: choose another --out directory`);
   }
   mkdirSync(outDir, { recursive: true });
+  log(`seed ${seed}`); // first thing once the input is accepted: a crash from here on is replayable
 
   const runId = `record-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   const ledger = new Ledger(runId);
@@ -179,12 +189,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   try {
     log(`starting ${def.topology} for ${def.name}...`);
     const t0 = Date.now();
-    if (opts.nemesis) {
-      nemesis = await RunNemesis.prepare(ledger, {
-        faults: opts.nemesis,
-        intervalS: opts.nemesisIntervalS,
-        options: opts.nemesisOptions,
-      }).catch((err: Error) => {
+    if (nemesisOptions) {
+      nemesis = await RunNemesis.prepare(ledger, nemesisOptions).catch((err: Error) => {
         throw new RecordInputError(`--nemesis: ${err.message}`);
       });
     }

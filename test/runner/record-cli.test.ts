@@ -1,5 +1,5 @@
 // `locksmith record` with bad input: a clear message and exit 254, before anything is started.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -44,6 +44,26 @@ describe("locksmith record: bad input", () => {
       await main(["record", "--lock", "etcd-cas", "--out", join(dir, "b"), "--resources", "queue"]),
     ).toBe(254);
     expect(stderr).toContain('"queue" is not one of register, set, counter');
+  });
+
+  it("an unknown nemesis fault is refused before anything starts or is made", async () => {
+    const out = join(dir, "d");
+    const code = await main([
+      "record",
+      "--lock",
+      "redis-single",
+      "--out",
+      out,
+      "--nemesis",
+      "kill,bogus@holder",
+    ]);
+    expect(code).toBe(254);
+    expect(stderr).toContain("--nemesis: unknown nemesis fault(s) bogus");
+    expect(stderr).not.toContain("starting");
+    expect(stderr).not.toContain("seed");
+    expect(existsSync(out), "no run directory for refused input").toBe(false);
+    expect(await main(["record", "--lock", "redis-single", "--out", out, "--nemesis", "kill@"])).toBe(254);
+    expect(stderr).toContain('"kill@": no target after @');
   });
 
   it("refuses a run directory that already holds a history", async () => {
