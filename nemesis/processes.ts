@@ -182,19 +182,23 @@ export function spawnOnHost(host: Host, argv: string[], opts: SpawnOnHostOptions
   });
 }
 
-/** Poll `check` until it returns true, or throw "timed out waiting for <what>" after `timeoutMs`. */
+/**
+ * Poll `check` until it returns true, or throw "timed out waiting for <what>" after `timeoutMs`. The pause
+ * between polls starts at 20 ms and doubles up to `maxPollMs` (200 by default; less to notice sooner).
+ */
 export async function waitUntil(
   check: () => Promise<boolean>,
   timeoutMs: number,
   what: string,
+  maxPollMs = 200,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let delay = 20;
+  let delay = Math.min(20, maxPollMs);
   for (;;) {
     if (await check()) return;
     if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
-    delay = Math.min(delay * 2, 200);
+    delay = Math.min(delay * 2, maxPollMs);
   }
 }
 

@@ -79,6 +79,23 @@ describe.skipIf(!findBinary("etcd") || !findBinary("etcdctl"))("etcd cluster (li
     expect(startMs).toBeLessThan(10_000);
   });
 
+  it("starts the members one at a time: each serves its peer port before the next one starts", () => {
+    // by each member's own log: the first line of member i comes after member i-1's "serving peer traffic"
+    // (started together, members wait out each other's 1 s bootstrap checks)
+    const times = dep.etcd!.members.map((m) => {
+      const lines = readFileSync(m.logFile, "utf8").split("\n").filter(Boolean);
+      const at = (line: string | undefined) =>
+        Date.parse((JSON.parse(line ?? "{}") as { ts?: string }).ts ?? "");
+      return {
+        first: at(lines[0]),
+        serving: at(lines.find((l) => l.includes('"msg":"serving peer traffic"'))),
+      };
+    });
+    for (const t of times) expect(t.serving).toBeGreaterThanOrEqual(t.first);
+    for (let i = 1; i < times.length; i++)
+      expect(times[i].first).toBeGreaterThanOrEqual(times[i - 1].serving);
+  });
+
   it("keeps the data dirs on tmpfs when /dev/shm is usable, one per member, written to the ledger; GOMAXPROCS set", () => {
     const root = dep.etcd!.dataRoot!;
     expect(root.onTmpfs).toBe(usableTmpfs());
